@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tiny VMM for kvm-iobatch tests: create a VM with one vCPU from a flat
+ * byte image, run it until HLT while logging every userspace port access,
+ * count KVM_RUN exits by reason, read the final guest state.
+ */
+#ifndef IOB_VMM_H
+#define IOB_VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#define VMM_MEM_SIZE	(2u << 20)	/* guest RAM at GPA 0 */
+#define VMM_CODE_GPA	0x1000u		/* where the image is loaded */
+#define VMM_MAX_IOLOG	4096
+
+enum vmm_mode {
+	VMM_REAL,	/* real mode, CS=0, IP=VMM_CODE_GPA */
+	VMM_LONG,	/* 64-bit, identity-mapped 1 GiB, RIP=VMM_CODE_GPA */
+};
+
+/** struct vmm_io - one port access seen by userspace */
+struct vmm_io {
+	uint16_t port;
+	uint8_t size;
+	uint8_t in;
+	uint32_t data;	/* value written (OUT) or returned (IN) */
+};
+
+struct vmm;
+
+/* Device model for userspace ports: return the value for an IN. */
+typedef uint32_t (*vmm_in_fn)(struct vmm *vm, uint16_t port, int size);
+/* Called for every OUT reaching userspace. */
+typedef void (*vmm_out_fn)(struct vmm *vm, uint16_t port, int size,
+			   uint32_t val);
+
+struct vmm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem;			/* VMM_MEM_SIZE bytes */
+	/* exits seen by userspace, by KVM_EXIT_* reason (< 64) */
+	unsigned long exits[64];
+	unsigned long kvm_runs;		/* KVM_RUN calls */
+	struct vmm_io iolog[VMM_MAX_IOLOG];
+	unsigned int n_io;		/* may exceed VMM_MAX_IOLOG (log clipped) */
+	vmm_in_fn in_fn;		/* NULL: IN returns 0xff.. (floating bus) */
+	vmm_out_fn out_fn;		/* may be NULL */
+	uint8_t cmos[128];		/* default device: CMOS at 0x70/0x71 */
+	uint8_t cmos_index;
+	void *priv;
+};
+
+/* Create VM + vCPU, load @code (@len bytes) at VMM_CODE_GPA. 0 or -errno. */
+int vmm_create(struct vmm *vm, enum vmm_mode mode, const void *code,
+	       size_t len);
+/* Also create the in-kernel irqchip (PIC/IOAPIC) and PIT. Before vCPU! */
+int vmm_create_with_irqchip(struct vmm *vm, enum vmm_mode mode,
+			    const void *code, size_t len);
+void vmm_destroy(struct vmm *vm);
+/*
+ * Run until the guest executes HLT (returns 0), an unexpected exit
+ * (returns -1 and prints it to stderr), or @max_runs KVM_RUN calls
+ * (returns -2). Userspace IO is logged and served by in_fn/out_fn.
+ */
+int vmm_run(struct vmm *vm, unsigned long max_runs);
+int vmm_get_regs(struct vmm *vm, struct kvm_regs *regs);
+int vmm_get_sregs(struct vmm *vm, struct kvm_sregs *sregs);
+/* Register a coalesced PIO range (KVM_REGISTER_COALESCED_MMIO, pio=1). */
+int vmm_coalesce_pio(struct vmm *vm, uint16_t port, uint16_t len);
+/*
+ * Read a KVM binary stat of the vCPU (KVM_GET_STATS_FD), e.g. "exits",
+ * "io_exits", "halt_exits". Returns -1 when not found.
+ */
+long long vmm_vcpu_stat(struct vmm *vm, const char *name);
+
+#endif /* IOB_VMM_H */
