@@ -15,6 +15,8 @@
 #define VMM_MEM_SIZE	(2u << 20)	/* guest RAM at GPA 0 */
 #define VMM_CODE_GPA	0x1000u		/* where the image is loaded */
 #define VMM_MAX_IOLOG	4096
+/* An OUT to this port ends vmm_run() like HLT does (logged too). */
+#define VMM_DONE_PORT	0xf4
 
 enum vmm_mode {
 	VMM_REAL,	/* real mode, CS=0, IP=VMM_CODE_GPA */
@@ -62,14 +64,18 @@ int vmm_create_with_irqchip(struct vmm *vm, enum vmm_mode mode,
 			    const void *code, size_t len);
 void vmm_destroy(struct vmm *vm);
 /*
- * Run until the guest executes HLT (returns 0), an unexpected exit
+ * Run until the guest executes HLT or an OUT to VMM_DONE_PORT (returns 0), an unexpected exit
  * (returns -1 and prints it to stderr), or @max_runs KVM_RUN calls
  * (returns -2). Userspace IO is logged and served by in_fn/out_fn.
  */
 int vmm_run(struct vmm *vm, unsigned long max_runs);
 int vmm_get_regs(struct vmm *vm, struct kvm_regs *regs);
 int vmm_get_sregs(struct vmm *vm, struct kvm_sregs *sregs);
-/* Register a coalesced PIO range (KVM_REGISTER_COALESCED_MMIO, pio=1). */
+/*
+ * Register a coalesced PIO range (KVM_REGISTER_COALESCED_MMIO, pio=1).
+ * vmm_run() drains the coalesced ring before handling each exit and
+ * appends its entries to iolog as OUTs, in ring order.
+ */
 int vmm_coalesce_pio(struct vmm *vm, uint16_t port, uint16_t len);
 /*
  * Read a KVM binary stat of the vCPU (KVM_GET_STATS_FD), e.g. "exits",
