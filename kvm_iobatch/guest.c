@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where a vCPU executes, and reading its code: linear RIP, code size,
+ * how many straight-line bytes may be looked at, and whether the vCPU is
+ * in a state where batching is allowed at all.
+ */
+#include <asm/desc.h>
+#include <linux/kvm_host.h>
+#include <linux/sched/signal.h>
+
+#include "x86.h"	/* KVM private: kvm_rip_read(), is_protmode() ... */
+#include "iobatch.h"
+
+static enum iob_mode iob_guest_mode(struct kvm_vcpu *vcpu)
+{
+	int db, l;
+
+	if (!is_protmode(vcpu) || (kvm_get_rflags(vcpu) & X86_EFLAGS_VM))
+		return IOB_MODE_16;
+	static_call(kvm_x86_get_cs_db_l_bits)(vcpu, &db, &l);
+	if (is_long_mode(vcpu) && l)
+		return IOB_MODE_64;
+	return db ? IOB_MODE_32 : IOB_MODE_16;
+}
+
+/**
+ * iob_guest_where() - locate the instruction at the vCPU's RIP
+ * @vcpu: the vCPU, stopped in a VM exit
+ * @w: result
+ *
+ * The readable window ends at the guest page boundary, at the CS limit
+ * and where the instruction pointer would wrap (16/32-bit code): an
+ * instruction beyond any of them would fault on hardware, so a block
+ * never reaches past it.
+ *
+ * Return: false when CS is unusable or the window is empty.
+ */
+bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w)
+{
+	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
+	u64 rip = kvm_rip_read(vcpu);
+	u64 room = PAGE_SIZE;
+	struct desc_struct cs;
+	u32 base3;
+	u16 sel;
+
+	w->mode = iob_guest_mode(vcpu);
+	w->lin = kvm_get_linear_rip(vcpu);
+	room -= w->lin & ~PAGE_MASK;
+
+	if (w->mode != IOB_MODE_64) {
+		u64 wrap = w->mode == IOB_MODE_16 ? 0x10000ULL : 0x100000000ULL;
+		u64 limit;
+
+		if (!ctxt || !ctxt->ops->get_segment(ctxt, &sel, &cs, &base3,
+						     VCPU_SREG_CS))
+			return false;
+		limit = get_desc_limit(&cs);
+		if (cs.g)
+			limit = (limit << 12) | 0xfff;
+		if (rip >= wrap || rip > limit)
+			return false;
+		room = min(room, wrap - rip);
+		room = min(room, limit - rip + 1);
+	}
+	w->avail = min_t(u64, room, IOB_MAX_EXTENT);
+	return w->avail > 0;
+}
+
+/**
+ * iob_guest_read() - copy guest code bytes
+ * @vcpu: the vCPU
+ * @lin: guest linear address
+ * @buf: destination
+ * @len: bytes, within one guest page
+ *
+ * Uses the guest's page tables with the vCPU's current privilege. A fault
+ * is not injected: the caller falls back to stock KVM, which executes the
+ * instruction the way hardware does.
+ *
+ * Return: true when all @len bytes were read.
+ */
+bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
+		    unsigned int len)
+{
+	struct x86_exception e;
+
+	return kvm_read_guest_virt(vcpu, lin, buf, len, &e) ==
+	       X86EMUL_CONTINUE;
+}
+
+/**
+ * iob_guest_batchable() - may this exit start a block at all
+ * @vcpu: the vCPU, in a non-string PIO exit
+ *
+ * Batching is left to stock KVM when the guest state is not KVM's to
+ * read (SEV-ES), when a nested guest runs (L1 may intercept each
+ * instruction), when anyone debugs or single-steps the guest, and when an
+ * event is being delivered or is already due.
+ *
+ * Return: true when a block may start here.
+ */
+bool iob_guest_batchable(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->arch.guest_state_protected || is_guest_mode(vcpu))
+		return false;
+	if (vcpu->guest_debug || (vcpu->arch.dr7 & DR7_BP_EN_MASK))
+		return false;
+	if (kvm_get_rflags(vcpu) & X86_EFLAGS_TF)
+		return false;
+	if (vcpu->arch.complete_userspace_io || vcpu->arch.pio.count ||
+	    vcpu->mmio_needed)
+		return false;
+	return !iob_guest_event_pending(vcpu);
+}
+
+/**
+ * iob_guest_event_pending() - must a block stop before the next insn
+ * @vcpu: the vCPU
+ *
+ * Hardware checks for events at every instruction boundary; a block must
+ * give KVM the same chance. Any pending request (KVM_REQ_EVENT is raised
+ * for new interrupts, KVM_REQ_NMI/SMI for those), a queued exception or
+ * event, a deliverable interrupt, a signal or a due reschedule ends it.
+ *
+ * Return: true when the block must end here.
+ */
+bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
+{
+	if (kvm_request_pending(vcpu) || signal_pending(current) ||
+	    need_resched())
+		return true;
+	if (vcpu->arch.exception.pending || vcpu->arch.exception.injected ||
+	    vcpu->arch.exception_vmexit.pending)
+		return true;
+	if (vcpu->arch.interrupt.injected || vcpu->arch.nmi_injected ||
+	    vcpu->arch.nmi_pending || atomic_read(&vcpu->arch.nmi_queued) ||
+	    vcpu->arch.smi_pending)
+		return true;
+	return (kvm_get_rflags(vcpu) & X86_EFLAGS_IF) &&
+	       kvm_cpu_has_injectable_intr(vcpu);
+}

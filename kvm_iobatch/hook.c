@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Redirects into stock KVM, without patching kvm.ko: ftrace with
+ * FTRACE_OPS_FL_IPMODIFY (the livepatch mechanism) turns calls of
+ * kvm_fast_pio() made by kvm_amd/kvm_intel into calls of iob_fast_pio(),
+ * and a second ftrace callback tells us when KVM destroys a VM.
+ *
+ * Lifetime: the redirect takes a module reference in the ftrace callback,
+ * where unregister_ftrace_function() can wait for it; iob_fast_pio() drops
+ * it. Calls of kvm_fast_pio() made from this module are not redirected.
+ */
+#include <linux/ftrace.h>
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/rcupdate_wait.h>
+
+#include "iobatch.h"
+
+static void notrace iob_pio_thunk(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *op,
+				  struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (!regs || within_module(parent_ip, THIS_MODULE))
+		return;
+	if (!try_module_get(THIS_MODULE))
+		return;
+	regs->ip = (unsigned long)iob_fast_pio;
+}
+
+static void notrace iob_destroy_thunk(unsigned long ip,
+				      unsigned long parent_ip,
+				      struct ftrace_ops *op,
+				      struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs)
+		iob_vm_destroyed((struct kvm *)regs->di);
+}
+
+static struct ftrace_ops iob_pio_ops = {
+	.func = iob_pio_thunk,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
+		 FTRACE_OPS_FL_IPMODIFY,
+};
+
+static struct ftrace_ops iob_destroy_ops = {
+	.func = iob_destroy_thunk,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
+};
+
+/* KVM calls this from kvm_destroy_vm() once the last reference is gone. */
+static char iob_destroy_fn[] = "kvm_arch_destroy_vm";
+
+/**
+ * iob_hooks_install() - start redirecting kvm_fast_pio()
+ *
+ * The destroy notification goes in first, so that no VM state can be
+ * created that would miss it.
+ *
+ * Return: 0 or a negative errno from ftrace.
+ */
+int iob_hooks_install(void)
+{
+	int r;
+
+	r = ftrace_set_filter(&iob_destroy_ops, (unsigned char *)iob_destroy_fn,
+			      strlen(iob_destroy_fn), 1);
+	if (r) {
+		pr_err(IOB_NAME ": cannot trace %s: %d\n", iob_destroy_fn, r);
+		return r;
+	}
+	r = register_ftrace_function(&iob_destroy_ops);
+	if (r)
+		goto free_destroy;
+
+	r = ftrace_set_filter_ip(&iob_pio_ops, (unsigned long)kvm_fast_pio,
+				 0, 0);
+	if (r) {
+		pr_err(IOB_NAME ": cannot trace kvm_fast_pio: %d\n", r);
+		goto unreg_destroy;
+	}
+	r = register_ftrace_function(&iob_pio_ops);
+	if (r)
+		goto free_pio;
+	return 0;
+
+free_pio:
+	ftrace_set_filter_ip(&iob_pio_ops, (unsigned long)kvm_fast_pio, 1, 0);
+unreg_destroy:
+	unregister_ftrace_function(&iob_destroy_ops);
+free_destroy:
+	ftrace_free_filter(&iob_destroy_ops);
+	return r;
+}
+
+/**
+ * iob_hooks_remove() - stop redirecting; wait until no task runs our code
+ *
+ * After unregistering, synchronize_rcu_tasks() also waits for a task that
+ * dropped its reference in iob_fast_pio() but has not returned yet.
+ */
+void iob_hooks_remove(void)
+{
+	unregister_ftrace_function(&iob_pio_ops);
+	ftrace_set_filter_ip(&iob_pio_ops, (unsigned long)kvm_fast_pio, 1, 0);
+	unregister_ftrace_function(&iob_destroy_ops);
+	ftrace_free_filter(&iob_destroy_ops);
+	synchronize_rcu_tasks();
+}

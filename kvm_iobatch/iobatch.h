@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm-iobatch internal interfaces.
+ *
+ * One concern per file:
+ *   main.c    module init/exit and the global tunables (sysfs)
+ *   hook.c    ftrace redirects into stock KVM (kvm_fast_pio, VM destroy)
+ *   vm.c      per-VM and per-vCPU state, their lifetime
+ *   table.c   per-VM rhashtable: guest RIP -> (hash, size) of a block
+ *   guest.c   where the vCPU is: linear RIP, code size, readable bytes
+ *   batch.c   the PIO exit handler: lookup, scan, hash, emulate a block
+ *   debugfs.c statistics and the table, global and per VM
+ *   scan.c    the pure-C instruction scanner (include/kvm_iobatch/scan.h)
+ */
+#ifndef KVM_IOBATCH_H
+#define KVM_IOBATCH_H
+
+#include <linux/atomic.h>
+#include <linux/kvm_host.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <kvm_iobatch/scan.h>
+
+#define IOB_NAME "kvm_iobatch"
+
+/* Defaults and bounds of the tunables. */
+#define IOB_EXTENT_DEFAULT	64
+#define IOB_MAX_INSNS_DEFAULT	32
+#define IOB_MAX_INSNS_LIMIT	256
+#define IOB_MAX_ENTRIES_DEFAULT	1024
+#define IOB_MAX_ENTRIES_LIMIT	65536
+/* Per-VM extent override meaning "use the global extent". */
+#define IOB_EXTENT_GLOBAL	(-1)
+
+/* Global tunables (main.c). */
+extern unsigned int iob_extent;
+extern unsigned int iob_max_insns;
+extern unsigned int iob_max_entries;
+
+/**
+ * enum iob_stat - counters kept per VM and globally
+ */
+enum iob_stat {
+	IOB_STAT_EXITS,		/* PIO exits seen (non-string) */
+	IOB_STAT_PASSED,	/* exits left to stock KVM untouched */
+	IOB_STAT_BLOCKS,	/* blocks started (>= 2 IO insns) */
+	IOB_STAT_INSNS,		/* instructions emulated inside blocks */
+	IOB_STAT_IO_BATCHED,	/* IO instructions emulated inside blocks */
+	IOB_STAT_EXITS_SAVED,	/* IO instructions that needed no exit */
+	IOB_STAT_SCANS,		/* extents scanned */
+	IOB_STAT_HITS,		/* table hits with a matching hash */
+	IOB_STAT_MISMATCHES,	/* table hits with a changed hash */
+	IOB_STAT_SINGLES,	/* exits with no other IO insn in the extent */
+	IOB_STAT_USER_RESUMES,	/* blocks continued after userspace IO */
+	IOB_STAT_CUTS,		/* blocks cut early (event, fault, signal) */
+	IOB_STAT_TABLE_FULL,	/* entries not stored: table at its bound */
+	IOB_STAT_READ_FAULTS,	/* guest code that could not be read */
+	IOB_STAT_NR,
+};
+
+/**
+ * struct iob_vcpu - per-vCPU block state, valid between the exit that
+ * started a block and the end of the block
+ * @active: a block is in progress (possibly waiting for userspace)
+ * @mode: code size of the block
+ * @lin: guest linear address of the block start
+ * @off: offset of the next instruction to emulate
+ * @size: block size in bytes
+ * @saved_cui: KVM's own userspace completion to run before continuing
+ * @buf: the block bytes that were hashed, emulated from this copy
+ */
+struct iob_vcpu {
+	bool active;
+	enum iob_mode mode;
+	u64 lin;
+	unsigned int off;
+	unsigned int size;
+	int (*saved_cui)(struct kvm_vcpu *vcpu);
+	u8 buf[IOB_MAX_EXTENT];
+};
+
+/**
+ * struct iob_vm - per-VM state
+ * @node: link in the global registry, keyed by @kvm
+ * @kvm: the VM (not referenced: freed when KVM destroys the VM)
+ * @table: block table, see table.c
+ * @n_entries: entries in @table
+ * @extent: per-VM extent override, or IOB_EXTENT_GLOBAL
+ * @vcpus: vcpu_idx -> struct iob_vcpu
+ * @stats: counters, see enum iob_stat
+ * @dir: debugfs directory of this VM
+ * @free_work: deferred teardown
+ */
+struct iob_vm {
+	struct hlist_node node;
+	struct kvm *kvm;
+	struct rhashtable table;
+	atomic_t n_entries;
+	int extent;
+	struct xarray vcpus;
+	atomic64_t stats[IOB_STAT_NR];
+	struct dentry *dir;
+	struct work_struct free_work;
+};
+
+/**
+ * struct iob_key - what identifies a block in the table
+ * @lin: guest linear address of the first IO instruction (CS base + RIP)
+ * @mode: code size the block was decoded with
+ * @pad: zero
+ */
+struct iob_key {
+	u64 lin;
+	u32 mode;
+	u32 pad;
+};
+
+/**
+ * struct iob_entry - one table entry
+ * @node: rhashtable linkage
+ * @key: see struct iob_key
+ * @hash: xxh64 of the @hashed guest bytes at @key.lin
+ * @hashed: bytes covered by @hash
+ * @avail: bytes the scan could see (extent, page, segment): a different
+ *         value at lookup means the entry is stale
+ * @size: block size, 0 when the extent held no other IO instruction
+ * @n_io: IO instructions in the block
+ * @n_insns: instructions in the block
+ * @hits: lookups that matched
+ * @rcu: deferred free
+ */
+struct iob_entry {
+	struct rhash_head node;
+	struct iob_key key;
+	u64 hash;
+	u16 hashed;
+	u16 avail;
+	u16 size;
+	u16 n_io;
+	u16 n_insns;
+	atomic64_t hits;
+	struct rcu_head rcu;
+};
+
+/* main.c */
+unsigned int iob_vm_extent(struct iob_vm *vm);
+
+/* stats (vm.c) */
+void iob_count(struct iob_vm *vm, enum iob_stat stat, long n);
+u64 iob_global_stat(enum iob_stat stat);
+extern const char * const iob_stat_names[IOB_STAT_NR];
+
+/* vm.c */
+int iob_vms_init(void);
+void iob_vms_exit(void);
+void iob_vms_flush(void);
+struct iob_vm *iob_vm_get(struct kvm *kvm);
+struct iob_vm *iob_vm_find(struct kvm *kvm);
+void iob_vm_destroyed(struct kvm *kvm);
+struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu);
+unsigned int iob_vm_count(void);
+
+/* table.c */
+int iob_table_init(struct iob_vm *vm);
+void iob_table_destroy(struct iob_vm *vm);
+bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
+		      struct iob_entry *copy);
+void iob_table_store(struct iob_vm *vm, const struct iob_entry *proto);
+void iob_table_for_each(struct iob_vm *vm,
+			void (*fn)(const struct iob_entry *e, void *arg),
+			void *arg);
+
+/* guest.c */
+/**
+ * struct iob_where - where a vCPU executes
+ * @lin: linear address of RIP
+ * @mode: code size
+ * @avail: readable straight-line bytes from @lin within page, segment
+ *         limit and instruction pointer wrap (not yet the extent)
+ */
+struct iob_where {
+	u64 lin;
+	enum iob_mode mode;
+	unsigned int avail;
+};
+
+bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w);
+bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
+		    unsigned int len);
+bool iob_guest_batchable(struct kvm_vcpu *vcpu);
+bool iob_guest_event_pending(struct kvm_vcpu *vcpu);
+
+/* batch.c */
+int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
+		 int in);
+
+/* hook.c */
+int iob_hooks_install(void);
+void iob_hooks_remove(void);
+
+/* debugfs.c */
+void iob_debugfs_init(void);
+void iob_debugfs_exit(void);
+void iob_debugfs_vm_add(struct iob_vm *vm);
+void iob_debugfs_vm_remove(struct iob_vm *vm);
+
+#endif /* KVM_IOBATCH_H */

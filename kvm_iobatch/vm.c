@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-VM and per-vCPU state and its lifetime.
+ *
+ * A VM gets its state at its first PIO exit and loses it when KVM destroys
+ * the VM (hook.c calls iob_vm_destroyed()). Each VM with state holds a
+ * reference on this module: a vCPU may have our userspace-completion
+ * callback pending, so the module must stay while any such VM exists;
+ * `rmmod` then fails with EBUSY, like for kvm_amd while VMs run.
+ */
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "iobatch.h"
+
+#define IOB_VM_HASH_BITS 6
+
+static DEFINE_HASHTABLE(iob_vms, IOB_VM_HASH_BITS);
+static DEFINE_SPINLOCK(iob_vms_lock);		/* writers of iob_vms */
+static DEFINE_MUTEX(iob_vms_create_lock);	/* one creator at a time */
+static struct workqueue_struct *iob_wq;
+static atomic_t iob_nr_vms = ATOMIC_INIT(0);
+/* Global counters: sums over every VM, live or gone. */
+static atomic64_t iob_global[IOB_STAT_NR];
+
+const char * const iob_stat_names[IOB_STAT_NR] = {
+	[IOB_STAT_EXITS] = "pio_exits",
+	[IOB_STAT_PASSED] = "passed_to_kvm",
+	[IOB_STAT_BLOCKS] = "blocks",
+	[IOB_STAT_INSNS] = "insns_emulated",
+	[IOB_STAT_IO_BATCHED] = "io_batched",
+	[IOB_STAT_EXITS_SAVED] = "exits_saved",
+	[IOB_STAT_SCANS] = "scans",
+	[IOB_STAT_HITS] = "hits",
+	[IOB_STAT_MISMATCHES] = "hash_mismatches",
+	[IOB_STAT_SINGLES] = "singles",
+	[IOB_STAT_USER_RESUMES] = "user_resumes",
+	[IOB_STAT_CUTS] = "cuts",
+	[IOB_STAT_TABLE_FULL] = "table_full",
+	[IOB_STAT_READ_FAULTS] = "read_faults",
+};
+
+/**
+ * iob_count() - add to a per-VM counter and its global sum
+ * @vm: the VM
+ * @stat: which counter
+ * @n: amount
+ */
+void iob_count(struct iob_vm *vm, enum iob_stat stat, long n)
+{
+	atomic64_add(n, &vm->stats[stat]);
+	atomic64_add(n, &iob_global[stat]);
+}
+
+/**
+ * iob_global_stat() - read a global counter
+ * @stat: which counter
+ *
+ * Return: the sum over all VMs since the module was loaded.
+ */
+u64 iob_global_stat(enum iob_stat stat)
+{
+	return atomic64_read(&iob_global[stat]);
+}
+
+/**
+ * iob_vm_count() - VMs that currently have state
+ *
+ * Return: the number of live per-VM states (0 once every VM is gone and
+ * its teardown ran; debugfs shows it to check for leaks).
+ */
+unsigned int iob_vm_count(void)
+{
+	return atomic_read(&iob_nr_vms);
+}
+
+/**
+ * iob_vm_find() - the state of @kvm, if it has one
+ * @kvm: the VM
+ *
+ * Callers run in a vCPU ioctl of @kvm, which keeps the state alive.
+ *
+ * Return: the state or NULL.
+ */
+struct iob_vm *iob_vm_find(struct kvm *kvm)
+{
+	struct iob_vm *vm, *found = NULL;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(iob_vms, vm, node, (unsigned long)kvm) {
+		if (vm->kvm == kvm) {
+			found = vm;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static void iob_vm_free_work(struct work_struct *work)
+{
+	struct iob_vm *vm = container_of(work, struct iob_vm, free_work);
+	struct iob_vcpu *vs;
+	unsigned long idx;
+
+	iob_debugfs_vm_remove(vm);
+	iob_table_destroy(vm);
+	xa_for_each(&vm->vcpus, idx, vs)
+		kfree(vs);
+	xa_destroy(&vm->vcpus);
+	kfree(vm);
+	atomic_dec(&iob_nr_vms);
+	/* Last: iob_vms_exit() drains iob_wq before the module goes. */
+	module_put(THIS_MODULE);
+}
+
+/**
+ * iob_vm_get() - the state of @kvm, created on first use
+ * @kvm: the VM; called from its vCPU's PIO exit (may sleep)
+ *
+ * Return: the state, or NULL when it cannot be allocated.
+ */
+struct iob_vm *iob_vm_get(struct kvm *kvm)
+{
+	struct iob_vm *vm = iob_vm_find(kvm);
+	int i;
+
+	if (vm)
+		return vm;
+
+	mutex_lock(&iob_vms_create_lock);
+	vm = iob_vm_find(kvm);
+	if (vm)
+		goto out;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto out;
+	vm->kvm = kvm;
+	vm->extent = IOB_EXTENT_GLOBAL;
+	xa_init(&vm->vcpus);
+	INIT_WORK(&vm->free_work, iob_vm_free_work);
+	for (i = 0; i < IOB_STAT_NR; i++)
+		atomic64_set(&vm->stats[i], 0);
+	if (iob_table_init(vm)) {
+		kfree(vm);
+		vm = NULL;
+		goto out;
+	}
+	/* Safe: the caller runs inside this module (see hook.c). */
+	__module_get(THIS_MODULE);
+	atomic_inc(&iob_nr_vms);
+	iob_debugfs_vm_add(vm);
+	spin_lock(&iob_vms_lock);
+	hash_add_rcu(iob_vms, &vm->node, (unsigned long)kvm);
+	spin_unlock(&iob_vms_lock);
+out:
+	mutex_unlock(&iob_vms_create_lock);
+	return vm;
+}
+
+/**
+ * iob_vm_destroyed() - KVM is destroying @kvm: drop its state
+ * @kvm: the VM; no vCPU ioctl can run any more
+ *
+ * Runs in atomic context (an ftrace callback): the state is unlinked now,
+ * so a new VM at the same address starts afresh, and freed from a work
+ * item.
+ */
+void iob_vm_destroyed(struct kvm *kvm)
+{
+	struct iob_vm *vm = iob_vm_find(kvm);
+
+	if (!vm)
+		return;
+	spin_lock(&iob_vms_lock);
+	hash_del_rcu(&vm->node);
+	spin_unlock(&iob_vms_lock);
+	queue_work(iob_wq, &vm->free_work);
+}
+
+/**
+ * iob_vcpu_get() - per-vCPU block state, created on first use
+ * @vm: the VM
+ * @vcpu: one of its vCPUs, in its own ioctl (may sleep)
+ *
+ * Return: the state, or NULL when it cannot be allocated.
+ */
+struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu)
+{
+	struct iob_vcpu *vs = xa_load(&vm->vcpus, vcpu->vcpu_idx);
+	void *old;
+
+	if (vs)
+		return vs;
+	vs = kzalloc(sizeof(*vs), GFP_KERNEL_ACCOUNT);
+	if (!vs)
+		return NULL;
+	old = xa_cmpxchg(&vm->vcpus, vcpu->vcpu_idx, NULL, vs,
+			 GFP_KERNEL_ACCOUNT);
+	if (old) {
+		kfree(vs);
+		return xa_is_err(old) ? NULL : old;
+	}
+	return vs;
+}
+
+/**
+ * iob_vms_init() - set up the registry
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int iob_vms_init(void)
+{
+	iob_wq = alloc_workqueue(IOB_NAME, 0, 0);
+	return iob_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * iob_vms_flush() - wait for every pending VM teardown
+ */
+void iob_vms_flush(void)
+{
+	flush_workqueue(iob_wq);
+}
+
+/**
+ * iob_vms_exit() - wait for pending teardowns; no VM has state any more
+ *
+ * Module exit can only run when no VM holds a module reference, so every
+ * state is either freed or being freed by iob_wq.
+ */
+void iob_vms_exit(void)
+{
+	destroy_workqueue(iob_wq);
+	WARN_ON(atomic_read(&iob_nr_vms));
+}
