@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm-iobatch instruction scanner.
+ *
+ * Pure C, shared by the kernel module, the userspace unit test and the
+ * libFuzzer target: no libc, no kernel headers beyond what scan.h pulls in.
+ *
+ * Length decoding
+ * ---------------
+ * iob_decode() computes the length of one instruction in 16, 32 or 64-bit
+ * code: legacy prefixes (66, 67, F0, F2, F3, 26, 2E, 36, 3E, 64, 65), REX
+ * (40-4F, 64-bit mode only; like hardware and the KVM emulator, a REX prefix
+ * followed by a legacy prefix is ignored and of several REX prefixes the last
+ * one counts), the one-byte map, the 0F map, the 0F 38 map (ModRM) and the
+ * 0F 3A map (ModRM + imm8), ModRM/SIB/displacement including the 16-bit
+ * addressing forms and RIP-relative addressing, and all immediate forms
+ * (imm8/16/32/64, moffs, ENTER, far pointers, group 3 TEST).
+ *
+ * Encodings that are undefined for every ModRM and prefix combination are
+ * IOB_INSN_BAD, as are the one-byte opcodes that do not exist in 64-bit mode
+ * (06 07 0E 16 17 1E 1F 27 2F 37 3F 60 61 62 82 9A C4 C5 CE D4 D5 D6 EA) and
+ * VEX (C4/C5), EVEX (62) and XOP (8F) encodings in every mode. Instructions
+ * longer than IOB_MAX_INSN_LEN bytes are IOB_INSN_BAD.
+ *
+ * Near branches with a 16/32-bit displacement (E8, E9, 0F 80-8F) always take
+ * rel32 in 64-bit mode: the Intel (and KVM emulator) behaviour; AMD honours
+ * a 66 prefix there. Such instructions end a block anyway.
+ *
+ * Classification
+ * --------------
+ * IOB_INSN_IO: E4-E7 (port imm8) and EC-EF (port DX). Access size 1 for the
+ * byte forms, else 2 or 4 by operand size; REX.W is ignored (the emulator
+ * clamps the size to 4 bytes).
+ *
+ * Any F0, F2 or F3 prefix makes an instruction IOB_INSN_STOP (this covers
+ * PAUSE, REP-prefixed IO, TZCNT/LZCNT/POPCNT and friends).
+ *
+ * IOB_INSN_PLAIN is a whitelist of straight-line instructions that touch only
+ * general purpose registers and RFLAGS and that the Linux 6.1 KVM emulator
+ * (arch/x86/kvm/emulate.c) implements exactly like hardware. Instructions
+ * with a ModRM byte must use the register form (mod == 3), except LEA, which
+ * needs mod != 3 and never accesses memory (NoAccess in the emulator).
+ *
+ *   one-byte map
+ *     00-05 08-0D 10-15 18-1D 20-25 28-2D 30-35 38-3D  ALU (fastop)
+ *     40-4F     INC/DEC r (16/32-bit code only; REX in 64-bit code)
+ *     69 6B     IMUL r, r/m, imm (em_imul_3op)
+ *     80 81 83  group 1 (fastop); 82 too outside 64-bit code
+ *     84-87     TEST, XCHG
+ *     88-8B     MOV
+ *     8D        LEA (mod != 3)
+ *     90-97     NOP / XCHG r, rAX (F3 90 PAUSE is a stop)
+ *     98 99     CBW/CWDE/CDQE, CWD/CDQ/CQO
+ *     A8 A9     TEST rAX, imm
+ *     B0-BF     MOV r, imm (imm64 with REX.W)
+ *     C0 C1 D0-D3  group 2 shifts and rotates (fastop)
+ *     F5 F8 F9 FC FD  CMC, CLC, STC, CLD, STD
+ *     F6 F7     group 3 /0-/7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV
+ *               (#DE from DIV/IDIV ends the block in the kernel)
+ *     FE FF     /0 INC, /1 DEC
+ *   0F map
+ *     40-4F     CMOVcc (a false 32-bit CMOV still zero-extends, as on
+ *               hardware)
+ *     90-9F     SETcc
+ *     A3 AB B3 BB  BT, BTS, BTR, BTC
+ *     A4 A5 AC AD  SHLD, SHRD
+ *     AF        IMUL r, r/m
+ *     B6 B7 BE BF  MOVZX, MOVSX
+ *     BA        group 8 /4-/7 (BT, BTS, BTR, BTC imm8); /0-/3 are N
+ *     BC BD     BSF, BSR, except a 32-bit operand in 64-bit code
+ *     C0 C1     XADD (SrcWrite is written back before the destination, so
+ *               XADD r, r with the same register matches hardware)
+ *     C8-CF     BSWAP, except with a 16-bit operand
+ *
+ * Emulator gaps and divergences that keep an instruction out of the list:
+ *   - BSF/BSR with a zero source: the emulator skips the write back
+ *     (em_bsf_c/em_bsr_c), but Intel CPUs clear bits 63:32 of the
+ *     destination for a 32-bit operand (see the comment in
+ *     arch/x86/include/asm/bitops.h), so that form is not batched in 64-bit
+ *     code.
+ *   - BSWAP with a 16-bit operand is architecturally undefined.
+ *   - 27 DAA, 37 AAA, 3F AAS are N (not implemented) in opcode_table; 2F
+ *     DAS, D4 AAM, D5 AAD, D6 SALC are implemented but not whitelisted.
+ *   - 0F BA /0-/3, FE /2-/7, FF /7, 8D with mod == 3 are undefined or N.
+ *   - C6/C7 /0 with mod == 3 (MOV r, imm), 63 MOVSXD, 9E SAHF, 9F LAHF and
+ *     the 0F 1F / 0F 18 hint NOPs are emulated correctly but not
+ *     whitelisted: compilers and assemblers do not put them between port
+ *     accesses (the NOPs also carry a memory operand).
+ * Everything else (branches, calls, returns, INT/IRET, HLT, CLI/STI, PUSH,
+ * POP, PUSHF/POPF, string instructions including INS/OUTS, segment register
+ * loads, any memory operand, system instructions, x87/MMX/SSE) is
+ * IOB_INSN_STOP.
+ */
+#include <kvm_iobatch/scan.h>
+
+/* Attributes of an opcode byte in the one-byte and 0F maps. */
+#define A_M	0x01	/* a ModRM byte follows */
+#define A_I8	0x02	/* imm8 */
+#define A_IW	0x04	/* imm16 */
+#define A_IZ	0x08	/* imm16 or imm32 by operand size */
+#define A_JZ	0x10	/* rel16 or rel32: like A_IZ but rel32 in 64-bit mode */
+#define A_X	0x20	/* needs opcode specific handling */
+#define A_N64	0x40	/* invalid in 64-bit mode */
+#define A_UD	0x80	/* undefined in every mode */
+
+#define M	A_M
+#define MI	(A_M | A_I8)
+#define MZ	(A_M | A_IZ)
+#define I8	A_I8
+#define IZ	A_IZ
+#define N64	A_N64
+#define UD	A_UD
+
+/*
+ * One-byte map. Prefix bytes (26 2E 36 3E 40-4F in 64-bit mode, 64-67, F0
+ * F2 F3) never reach this table; 40-4F outside 64-bit mode are INC/DEC.
+ */
+static const u8 map1_attr[256] = {
+	/* 00 */ M, M, M, M, I8, IZ, N64, N64,
+	/* 08 */ M, M, M, M, I8, IZ, N64, A_X,
+	/* 10 */ M, M, M, M, I8, IZ, N64, N64,
+	/* 18 */ M, M, M, M, I8, IZ, N64, N64,
+	/* 20 */ M, M, M, M, I8, IZ, 0, N64,
+	/* 28 */ M, M, M, M, I8, IZ, 0, N64,
+	/* 30 */ M, M, M, M, I8, IZ, 0, N64,
+	/* 38 */ M, M, M, M, I8, IZ, 0, N64,
+	/* 40 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 48 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 50 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 58 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 60 */ N64, N64, M | N64 | A_X, M, 0, 0, 0, 0,
+	/* 68 */ IZ, MZ, I8, MI, 0, 0, 0, 0,
+	/* 70 */ I8, I8, I8, I8, I8, I8, I8, I8,
+	/* 78 */ I8, I8, I8, I8, I8, I8, I8, I8,
+	/* 80 */ MI, MZ, MI | N64, MI, M, M, M, M,
+	/* 88 */ M, M, M, M, M, M, M, M | A_X,
+	/* 90 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 98 */ 0, 0, A_X | N64, 0, 0, 0, 0, 0,
+	/* a0 */ A_X, A_X, A_X, A_X, 0, 0, 0, 0,
+	/* a8 */ I8, IZ, 0, 0, 0, 0, 0, 0,
+	/* b0 */ I8, I8, I8, I8, I8, I8, I8, I8,
+	/* b8 */ A_X, A_X, A_X, A_X, A_X, A_X, A_X, A_X,
+	/* c0 */ MI, MI, A_IW, 0, M | N64 | A_X, M | N64 | A_X, MI | A_X,
+		 MZ | A_X,
+	/* c8 */ A_IW | A_I8, 0, A_IW, 0, 0, I8, N64, 0,
+	/* d0 */ M, M, M, M, I8 | N64, I8 | N64, N64, 0,
+	/* d8 */ M, M, M, M, M, M, M, M,
+	/* e0 */ I8, I8, I8, I8, I8, I8, I8, I8,
+	/* e8 */ A_JZ, A_JZ, A_X | N64, I8, 0, 0, 0, 0,
+	/* f0 */ 0, 0, 0, 0, 0, 0, M | A_X, M | A_X,
+	/* f8 */ 0, 0, 0, 0, 0, 0, M | A_X, M | A_X,
+};
+
+/* 0F map. 0F 38 and 0F 3A are escapes handled in the decoder. */
+static const u8 map0f_attr[256] = {
+	/* 00 */ M, M, M, M, UD, 0, 0, 0,
+	/* 08 */ 0, 0, UD, 0, UD, M, 0, MI,
+	/* 10 */ M, M, M, M, M, M, M, M,
+	/* 18 */ M, M, M, M, M, M, M, M,
+	/* 20 */ M | A_X, M | A_X, M | A_X, M | A_X, UD, UD, UD, UD,
+	/* 28 */ M, M, M, M, M, M, M, M,
+	/* 30 */ 0, 0, 0, 0, 0, 0, UD, 0,
+	/* 38 */ A_X, UD, A_X, UD, UD, UD, UD, UD,
+	/* 40 */ M, M, M, M, M, M, M, M,
+	/* 48 */ M, M, M, M, M, M, M, M,
+	/* 50 */ M, M, M, M, M, M, M, M,
+	/* 58 */ M, M, M, M, M, M, M, M,
+	/* 60 */ M, M, M, M, M, M, M, M,
+	/* 68 */ M, M, M, M, M, M, M, M,
+	/* 70 */ MI, MI, MI, MI, M, M, M, 0,
+	/* 78 */ M, M, UD, UD, M, M, M, M,
+	/* 80 */ A_JZ, A_JZ, A_JZ, A_JZ, A_JZ, A_JZ, A_JZ, A_JZ,
+	/* 88 */ A_JZ, A_JZ, A_JZ, A_JZ, A_JZ, A_JZ, A_JZ, A_JZ,
+	/* 90 */ M, M, M, M, M, M, M, M,
+	/* 98 */ M, M, M, M, M, M, M, M,
+	/* a0 */ 0, 0, 0, M, MI, M, UD, UD,
+	/* a8 */ 0, 0, 0, M, MI, M, M, M,
+	/* b0 */ M, M, M, M, M, M, M, M,
+	/* b8 */ M, M, MI, M, M, M, M, M,
+	/* c0 */ M, M, MI, M, MI, MI, MI, M,
+	/* c8 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* d0 */ M, M, M, M, M, M, M, M,
+	/* d8 */ M, M, M, M, M, M, M, M,
+	/* e0 */ M, M, M, M, M, M, M, M,
+	/* e8 */ M, M, M, M, M, M, M, M,
+	/* f0 */ M, M, M, M, M, M, M, M,
+	/* f8 */ M, M, M, M, M, M, M, M,
+};
+
+#undef M
+#undef MI
+#undef MZ
+#undef I8
+#undef IZ
+#undef N64
+#undef UD
+
+/* Opcode maps. */
+#define MAP_1		1	/* one-byte opcodes */
+#define MAP_0F		2	/* 0F xx */
+#define MAP_0F38	3	/* 0F 38 xx */
+#define MAP_0F3A	4	/* 0F 3A xx */
+
+/* Internal decode status; DEC_TRUNC means "ran out of bytes" only. */
+#define DEC_OK		0
+#define DEC_BAD		1
+#define DEC_TRUNC	2
+
+/**
+ * struct iob_dec - decoder state for one instruction
+ * @buf: instruction bytes
+ * @avail: bytes readable at @buf
+ * @pos: bytes consumed so far
+ * @mode: code size
+ * @opsz: effective operand size in bytes (2, 4 or 8)
+ * @adsz: effective address size in bytes (2, 4 or 8)
+ * @rex: effective REX prefix, 0 if none
+ * @pfx_lock_rep: an F0, F2 or F3 prefix was seen
+ * @map: opcode map, MAP_*
+ * @op: last opcode byte
+ * @has_modrm: a ModRM byte was decoded
+ * @modrm: the ModRM byte
+ */
+struct iob_dec {
+	const u8 *buf;
+	unsigned int avail;
+	unsigned int pos;
+	unsigned int mode;
+	unsigned int opsz;
+	unsigned int adsz;
+	unsigned int rex;
+	unsigned int pfx_lock_rep;
+	unsigned int map;
+	unsigned int op;
+	unsigned int has_modrm;
+	unsigned int modrm;
+};
+
+/*
+ * Check that @n more bytes may be consumed: more than IOB_MAX_INSN_LEN bytes
+ * in total is DEC_BAD whatever @avail says, running past @avail is
+ * DEC_TRUNC.
+ */
+static int dec_need(const struct iob_dec *d, unsigned int n)
+{
+	if (d->pos + n > IOB_MAX_INSN_LEN)
+		return DEC_BAD;
+	if (d->pos + n > d->avail)
+		return DEC_TRUNC;
+	return DEC_OK;
+}
+
+static int dec_byte(struct iob_dec *d, unsigned int *b)
+{
+	int st = dec_need(d, 1);
+
+	if (st != DEC_OK)
+		return st;
+	*b = d->buf[d->pos++];
+	return DEC_OK;
+}
+
+/* Consume prefixes, leave the first opcode byte in d->op. */
+static int dec_prefixes(struct iob_dec *d)
+{
+	unsigned int b, pfx66 = 0, pfx67 = 0;
+	int st;
+
+	for (;;) {
+		st = dec_byte(d, &b);
+		if (st != DEC_OK)
+			return st;
+		if (b == 0x66) {
+			pfx66 = 1;
+		} else if (b == 0x67) {
+			pfx67 = 1;
+		} else if (b == 0xf0 || b == 0xf2 || b == 0xf3) {
+			d->pfx_lock_rep = 1;
+		} else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
+			   b == 0x64 || b == 0x65) {
+			/* segment override: no effect on length */
+		} else if (d->mode == IOB_MODE_64 && (b & 0xf0) == 0x40) {
+			d->rex = b;
+			continue;
+		} else {
+			break;
+		}
+		/* A legacy prefix after REX cancels the REX prefix. */
+		d->rex = 0;
+	}
+	d->op = b;
+
+	switch (d->mode) {
+	case IOB_MODE_16:
+		d->opsz = pfx66 ? 4 : 2;
+		d->adsz = pfx67 ? 4 : 2;
+		break;
+	case IOB_MODE_32:
+		d->opsz = pfx66 ? 2 : 4;
+		d->adsz = pfx67 ? 2 : 4;
+		break;
+	default:
+		if (d->rex & 0x08)
+			d->opsz = 8;	/* REX.W wins over 66 */
+		else
+			d->opsz = pfx66 ? 2 : 4;
+		d->adsz = pfx67 ? 4 : 8;
+		break;
+	}
+	return DEC_OK;
+}
+
+/* Bytes of SIB and displacement after the ModRM byte (SIB is consumed). */
+static int dec_modrm_tail(struct iob_dec *d, unsigned int *disp)
+{
+	unsigned int mod = d->modrm >> 6, rm = d->modrm & 7, sib;
+	int st;
+
+	*disp = 0;
+	if (mod == 3)
+		return DEC_OK;
+
+	if (d->adsz == 2) {
+		if (mod == 1)
+			*disp = 1;
+		else if (mod == 2 || rm == 6)
+			*disp = 2;
+		return DEC_OK;
+	}
+
+	if (rm == 4) {
+		st = dec_byte(d, &sib);
+		if (st != DEC_OK)
+			return st;
+		/* base == 5 with mod == 0: no base, disp32 */
+		if (mod == 0 && (sib & 7) == 5)
+			*disp = 4;
+	} else if (mod == 0 && rm == 5) {
+		*disp = 4;	/* disp32, RIP-relative in 64-bit mode */
+	}
+	if (mod == 1)
+		*disp = 1;
+	else if (mod == 2)
+		*disp = 4;
+	return DEC_OK;
+}
+
+/*
+ * Opcode specific checks and immediates of the one-byte map entries marked
+ * A_X. The ModRM byte, if any, has been read. Adds to *imm.
+ */
+static int dec_special1(const struct iob_dec *d, unsigned int *imm)
+{
+	unsigned int reg = (d->modrm >> 3) & 7;
+	unsigned int mod = d->modrm >> 6;
+
+	switch (d->op) {
+	case 0x62:		/* BOUND, or EVEX with mod == 3 */
+	case 0xc4:		/* LES, or 3-byte VEX with mod == 3 */
+	case 0xc5:		/* LDS, or 2-byte VEX with mod == 3 */
+		if (mod == 3)
+			return DEC_BAD;
+		break;
+	case 0x8f:		/* POP r/m; XOP when ModRM.reg != 0 */
+		if (reg != 0)
+			return DEC_BAD;
+		break;
+	case 0x9a:		/* CALL ptr16:16/32 */
+	case 0xea:		/* JMP ptr16:16/32 */
+		*imm += d->opsz == 2 ? 4 : 6;
+		break;
+	case 0xa0: case 0xa1: case 0xa2: case 0xa3:	/* MOV moffs */
+		*imm += d->adsz;
+		break;
+	case 0xb8: case 0xb9: case 0xba: case 0xbb:	/* MOV r, imm */
+	case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+		*imm += d->opsz;
+		break;
+	case 0xc6:		/* /0 MOV r/m8, imm8; F8 XABORT imm8 */
+	case 0xc7:		/* /0 MOV r/m, imm; F8 XBEGIN rel */
+		if (reg != 0 && d->modrm != 0xf8)
+			return DEC_BAD;
+		break;
+	case 0xf6:		/* group 3: /0 /1 TEST r/m, imm */
+		if (reg < 2)
+			*imm += 1;
+		break;
+	case 0xf7:
+		if (reg < 2)
+			*imm += d->opsz == 2 ? 2 : 4;
+		break;
+	case 0xfe:		/* group 4: only INC/DEC */
+		if (reg > 1)
+			return DEC_BAD;
+		break;
+	case 0xff:		/* group 5: /7 is undefined */
+		if (reg == 7)
+			return DEC_BAD;
+		break;
+	}
+	return DEC_OK;
+}
+
+/* Decode the length of one instruction into @d. */
+static int dec_insn(struct iob_dec *d)
+{
+	unsigned int attr, imm = 0, disp = 0, b;
+	int st;
+
+	st = dec_prefixes(d);
+	if (st != DEC_OK)
+		return st;
+
+	d->map = MAP_1;
+	attr = map1_attr[d->op];
+	if (d->op == 0x0f) {
+		st = dec_byte(d, &b);
+		if (st != DEC_OK)
+			return st;
+		d->op = b;
+		d->map = MAP_0F;
+		attr = map0f_attr[b];
+		if (b == 0x38 || b == 0x3a) {
+			st = dec_byte(d, &b);
+			if (st != DEC_OK)
+				return st;
+			d->map = d->op == 0x38 ? MAP_0F38 : MAP_0F3A;
+			d->op = b;
+			attr = d->map == MAP_0F38 ? A_M : A_M | A_I8;
+		}
+	}
+
+	if (attr & A_UD)
+		return DEC_BAD;
+	if ((attr & A_N64) && d->mode == IOB_MODE_64)
+		return DEC_BAD;
+
+	if (attr & A_M) {
+		st = dec_byte(d, &b);
+		if (st != DEC_OK)
+			return st;
+		d->has_modrm = 1;
+		d->modrm = b;
+	}
+
+	if (d->map == MAP_1 && (attr & A_X)) {
+		st = dec_special1(d, &imm);
+		if (st != DEC_OK)
+			return st;
+	}
+
+	/*
+	 * MOV to/from control and debug registers (0F 20-23) ignore the mod
+	 * field: the ModRM byte always names a register.
+	 */
+	if (d->has_modrm && !(d->map == MAP_0F && (attr & A_X))) {
+		st = dec_modrm_tail(d, &disp);
+		if (st != DEC_OK)
+			return st;
+	}
+
+	if (attr & A_I8)
+		imm += 1;
+	if (attr & A_IW)
+		imm += 2;
+	if (attr & A_IZ)
+		imm += d->opsz == 2 ? 2 : 4;
+	if (attr & A_JZ)
+		imm += (d->opsz == 2 && d->mode != IOB_MODE_64) ? 2 : 4;
+
+	st = dec_need(d, disp + imm);
+	if (st != DEC_OK)
+		return st;
+	d->pos += disp + imm;
+	return DEC_OK;
+}
+
+/* Is the decoded instruction on the IOB_INSN_PLAIN whitelist? */
+static int dec_is_plain(const struct iob_dec *d)
+{
+	unsigned int op = d->op;
+	unsigned int mod = d->modrm >> 6;
+	unsigned int reg = (d->modrm >> 3) & 7;
+	unsigned int regform = d->has_modrm && mod == 3;
+
+	if (d->map == MAP_1) {
+		if (op < 0x40 && (op & 7) < 6) {
+			/* ALU: r/m forms (0-3) register only, acc forms (4-5) */
+			return (op & 7) >= 4 || regform;
+		}
+		switch (op) {
+		case 0x40 ... 0x4f:	/* INC/DEC r, never reached in 64-bit */
+			return d->mode != IOB_MODE_64;
+		case 0x82:
+			return regform && d->mode != IOB_MODE_64;
+		case 0x69: case 0x6b:
+		case 0x80: case 0x81: case 0x83:
+		case 0x84 ... 0x8b:
+		case 0xc0: case 0xc1:
+		case 0xd0 ... 0xd3:
+		case 0xf6: case 0xf7:
+			return regform;
+		case 0x8d:
+			return d->has_modrm && mod != 3;
+		case 0x90 ... 0x99:
+		case 0xa8: case 0xa9:
+		case 0xb0 ... 0xbf:
+		case 0xf5: case 0xf8: case 0xf9: case 0xfc: case 0xfd:
+			return 1;
+		case 0xfe: case 0xff:
+			return regform && reg <= 1;
+		}
+		return 0;
+	}
+
+	if (d->map != MAP_0F)
+		return 0;
+
+	switch (op) {
+	case 0x40 ... 0x4f:	/* CMOVcc */
+	case 0x90 ... 0x9f:	/* SETcc */
+	case 0xa3: case 0xab: case 0xb3: case 0xbb:	/* BT* r/m, r */
+	case 0xa4: case 0xa5: case 0xac: case 0xad:	/* SHLD/SHRD */
+	case 0xaf:		/* IMUL r, r/m */
+	case 0xb6: case 0xb7: case 0xbe: case 0xbf:	/* MOVZX/MOVSX */
+	case 0xc0: case 0xc1:	/* XADD */
+		return regform;
+	case 0xba:		/* group 8: /4-/7 BT* r/m, imm8 */
+		return regform && reg >= 4;
+	case 0xbc: case 0xbd:	/* BSF/BSR, see the comment at the top */
+		return regform &&
+		       !(d->mode == IOB_MODE_64 && d->opsz == 4);
+	case 0xc8 ... 0xcf:	/* BSWAP */
+		return d->opsz != 2;
+	}
+	return 0;
+}
+
+/* Decode and classify; returns DEC_OK, DEC_BAD or DEC_TRUNC. */
+static int iob_decode_st(const u8 *buf, unsigned int avail,
+			 enum iob_mode mode, struct iob_insn *out)
+{
+	struct iob_dec d = {
+		.buf = buf,
+		.avail = avail,
+		.mode = mode,
+	};
+	unsigned int op;
+	int st;
+
+	out->len = 0;
+	out->kind = IOB_INSN_BAD;
+	out->io_in = 0;
+	out->io_dx = 0;
+	out->io_size = 0;
+	out->io_port = 0;
+
+	if (d.mode > IOB_MODE_64)
+		return DEC_BAD;
+
+	st = dec_insn(&d);
+	if (st != DEC_OK)
+		return st;
+
+	out->len = d.pos;
+	op = d.op;
+	if (d.pfx_lock_rep) {
+		out->kind = IOB_INSN_STOP;
+	} else if (d.map == MAP_1 && ((op >= 0xe4 && op <= 0xe7) ||
+				      (op >= 0xec && op <= 0xef))) {
+		out->kind = IOB_INSN_IO;
+		out->io_in = !(op & 2);
+		out->io_dx = !!(op & 8);
+		if (!(op & 1))
+			out->io_size = 1;
+		else
+			out->io_size = d.opsz == 2 ? 2 : 4;
+		if (!out->io_dx)
+			out->io_port = d.buf[d.pos - 1];
+	} else if (dec_is_plain(&d)) {
+		out->kind = IOB_INSN_PLAIN;
+	} else {
+		out->kind = IOB_INSN_STOP;
+	}
+	return DEC_OK;
+}
+
+/**
+ * iob_decode() - decode and classify one instruction
+ * @buf: instruction bytes
+ * @avail: bytes available in @buf
+ * @mode: code size
+ * @out: result
+ *
+ * Never reads past @buf + @avail. Undefined encodings, VEX/EVEX/XOP, opcodes
+ * that do not exist in 64-bit mode and instructions longer than
+ * IOB_MAX_INSN_LEN bytes are IOB_INSN_BAD, as is an instruction that does
+ * not fit in @avail.
+ *
+ * Return: the instruction length, or 0 when the bytes are undecodable or the
+ * instruction does not fit in @avail (then @out->kind is IOB_INSN_BAD).
+ */
+int iob_decode(const u8 *buf, unsigned int avail, enum iob_mode mode,
+	       struct iob_insn *out)
+{
+	iob_decode_st(buf, avail, mode, out);
+	return out->len;
+}
+
+/**
+ * iob_scan_block() - find the IO block that starts at @buf
+ * @buf: guest bytes starting at the IO instruction that exited
+ * @len: bytes available (already clamped to extent, page and segment)
+ * @mode: code size
+ * @max_insns: bound on instructions in a block (>= 1; 0 is taken as 1)
+ * @out: result
+ *
+ * Decodes instructions from @buf on while each one fits in @len (at most
+ * IOB_MAX_EXTENT bytes are looked at) and fewer than @max_insns have been
+ * decoded. The scan stops at an IOB_INSN_STOP instruction (IOB_STOP_INSN),
+ * at undecodable bytes (IOB_STOP_BAD), after @max_insns instructions
+ * (IOB_STOP_LIMIT), or at the end of the buffer (IOB_STOP_END). An
+ * instruction that is cut by the end of the buffer, i.e. that failed to
+ * decode only because the bytes ran out, also ends the scan with
+ * IOB_STOP_END. @out->size ends after the last IO instruction seen,
+ * @out->scanned at the start of the instruction that stopped the scan (or
+ * at the end of the last one decoded).
+ *
+ * Return: 0 when @buf starts with an IO instruction (then @out->n_io >= 1
+ * and @out->size covers at least that instruction), -1 otherwise.
+ */
+int iob_scan_block(const u8 *buf, unsigned int len, enum iob_mode mode,
+		   unsigned int max_insns, struct iob_block *out)
+{
+	struct iob_insn insn;
+	unsigned int off = 0, n = 0, n_io = 0;
+	unsigned int size = 0, size_insns = 0;
+	unsigned int stop;
+	int st;
+
+	if (len > IOB_MAX_EXTENT)
+		len = IOB_MAX_EXTENT;
+	if (!max_insns)
+		max_insns = 1;
+
+	for (;;) {
+		if (off >= len) {
+			stop = IOB_STOP_END;
+			break;
+		}
+		if (n >= max_insns) {
+			stop = IOB_STOP_LIMIT;
+			break;
+		}
+		st = iob_decode_st(buf + off, len - off, mode, &insn);
+		if (st == DEC_TRUNC) {
+			stop = IOB_STOP_END;
+			break;
+		}
+		if (st != DEC_OK) {
+			stop = IOB_STOP_BAD;
+			break;
+		}
+		if (insn.kind == IOB_INSN_STOP) {
+			stop = IOB_STOP_INSN;
+			break;
+		}
+		if (off == 0 && insn.kind != IOB_INSN_IO) {
+			stop = IOB_STOP_INSN;
+			break;
+		}
+		off += insn.len;
+		n++;
+		if (insn.kind == IOB_INSN_IO) {
+			n_io++;
+			size = off;
+			size_insns = n;
+		}
+	}
+
+	out->size = size;
+	out->n_insns = size_insns;
+	out->n_io = n_io;
+	out->scanned = off;
+	out->stop = stop;
+	return size ? 0 : -1;
+}
