@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest programs for the kvm-iobatch selftests. Each one is loaded at
+ * guest physical/linear address 0x1000 (GUEST_BASE) and ends with HLT or
+ * an OUT to port 0xf4 (the VMM's "done" port). Each lives in a section of
+ * its own so that .org places code relative to the guest's first byte.
+ */
+#define GUEST_BASE 0x1000
+#define ABS(label, start) ((label) - (start) + GUEST_BASE)
+
+#define GUEST(name)				\
+	.section .rodata.guest_##name, "a";	\
+	.globl guest_##name##_start;		\
+	.globl guest_##name##_end;		\
+guest_##name##_start:
+
+#define END(name)				\
+guest_##name##_end:
+
+	.code16
+
+/* CMOS read pair, userspace device: out 0x70 / in 0x71, 8 times. */
+GUEST(cmos)
+	mov	$8, %cx
+	mov	$0x600, %di
+1:	mov	%cl, %al
+	out	%al, $0x70
+	in	$0x71, %al
+	mov	%al, (%di)
+	inc	%di
+	dec	%cx
+	jnz	1b
+	hlt
+END(cmos)
+
+/* VGA cursor update: 4 OUTs to 0x3d4/0x3d5 with register work between. */
+GUEST(vga)
+	mov	$8, %cx
+1:	mov	%cx, %bx
+	imul	$0x51, %bx, %bx
+	mov	$0x3d4, %dx
+	mov	$0x0e, %al
+	out	%al, %dx
+	inc	%dx
+	mov	%bh, %al
+	out	%al, %dx
+	dec	%dx
+	mov	$0x0f, %al
+	out	%al, %dx
+	inc	%dx
+	mov	%bl, %al
+	out	%al, %dx
+	dec	%cx
+	jnz	1b
+	hlt
+END(vga)
+
+/* PIT reprogramming, in-kernel PIT: none of it reaches userspace. */
+GUEST(pit)
+	mov	$8, %cx
+1:	mov	$0x34, %al
+	out	%al, $0x43
+	mov	%cl, %al
+	out	%al, $0x40
+	xor	%al, %al
+	out	%al, $0x40
+	dec	%cx
+	jnz	1b
+	mov	$1, %al
+	out	%al, $0xf4
+END(pit)
+
+/* ALU work between the IO instructions of a block. */
+GUEST(alu)
+	mov	$8, %cx
+	xor	%bx, %bx
+	mov	$0x1234, %si
+1:	mov	%cl, %al
+	out	%al, $0x70
+	add	%ax, %bx
+	shl	$1, %bx
+	xor	$0x5a5a, %bx
+	imul	%bx, %si
+	movzbw	%bl, %bp
+	lea	3(%bx,%si), %dx
+	rol	$3, %dx
+	in	$0x71, %al
+	add	%al, %bl
+	adc	%dx, %si
+	dec	%cx
+	jnz	1b
+	hlt
+END(alu)
+
+/* A branch between two IO instructions: never batched across. */
+GUEST(branch)
+	mov	$8, %cx
+1:	mov	%cl, %al
+	out	%al, $0x70
+	jmp	2f
+2:	in	$0x71, %al
+	add	%ax, %bx
+	dec	%cx
+	jnz	1b
+	hlt
+END(branch)
+
+/* Self-modifying: each round patches an immediate inside the block. */
+GUEST(smc)
+	mov	$8, %cx
+1:	mov	%cl, %al
+	add	$0x10, %al
+	mov	%al, ABS(2f, guest_smc_start) + 1
+	mov	$0x0e, %al
+	out	%al, $0x70
+2:	mov	$0x00, %al
+	out	%al, $0x71
+	add	%ax, %bx
+	dec	%cx
+	jnz	1b
+	hlt
+END(smc)
+
+/* Two OUTs that end exactly at a page end (batched), then two that
+ * straddle the next page boundary (never batched across it). */
+GUEST(pgend)
+	mov	$4, %cx
+	mov	$0x55, %al
+	jmp	1f
+	.org	0xffc
+1:	out	%al, $0x80		/* 0x1ffc */
+	out	%al, $0x80		/* 0x1ffe, ends at the page end */
+	inc	%al			/* 0x2000 */
+	jmp	2f
+	.org	0x1ffe
+2:	out	%al, $0x80		/* 0x2ffe */
+	out	%al, $0x80		/* 0x3000: next page */
+	dec	%cx
+	jnz	1b
+	hlt
+END(pgend)
+
+/* A faulting instruction inside a block: #DE from DIV by zero. */
+GUEST(fault)
+	movw	$ABS(9f, guest_fault_start), 0
+	movw	$0, 2
+	mov	$0x0e, %al
+	xor	%bl, %bl
+	out	%al, $0x70
+	out	%al, $0x80
+	div	%bl
+	out	%al, $0x80
+	hlt
+9:	mov	$0xdead, %si
+	pop	%di
+	pop	%bp
+	hlt
+END(fault)
+
+/* Single IO instructions with ALU work around them (nothing to batch). */
+GUEST(single)
+	mov	$8, %cx
+1:	mov	%cl, %al
+	out	%al, $0x80
+	add	%ax, %bx
+	imul	%bx, %bx
+	dec	%cx
+	jnz	1b
+	hlt
+END(single)
+
+	.code64
+/* 64-bit code: VGA update with REX-prefixed register work. */
+GUEST(long)
+	mov	$8, %ecx
+	movabs	$0x1122334455667788, %r9
+1:	mov	$0x3d4, %edx
+	mov	$0x0e, %al
+	out	%al, %dx
+	inc	%edx
+	mov	%r9b, %al
+	out	%al, %dx
+	ror	$8, %r9
+	dec	%edx
+	mov	$0x0f, %al
+	out	%al, %dx
+	add	%r9, %r10
+	inc	%edx
+	mov	%cl, %al
+	out	%al, %dx
+	dec	%ecx
+	jnz	1b
+	hlt
+END(long)
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest scenarios and what batching must do to each: exact KVM
+ * io_exits with the module, or "unchanged" (0).
+ */
+#include "guests.h"
+
+#define G(n) .start = guest_##n##_start, .end = guest_##n##_end
+
+const struct guest_case guest_cases[] = {
+	{ .name = "cmos", G(cmos), .io_exits_batched = 8,
+	  .stat = "exits_saved" },
+	{ .name = "cmos_coalesced", G(cmos), .coalesce_port = 0x70,
+	  .io_exits_batched = 8, .stat = "exits_saved" },
+	{ .name = "vga", G(vga), .io_exits_batched = 8,
+	  .stat = "user_resumes" },
+	{ .name = "pit", G(pit), .irqchip = 1, .io_exits_batched = 9,
+	  .slack = 8, .stat = "blocks" },
+	{ .name = "alu", G(alu), .io_exits_batched = 8,
+	  .stat = "insns_emulated" },
+	{ .name = "branch", G(branch), .stat = "singles" },
+	{ .name = "smc", G(smc), .io_exits_batched = 8,
+	  .stat = "hash_mismatches" },
+	{ .name = "pgend", G(pgend), .io_exits_batched = 12,
+	  .stat = "singles" },
+	{ .name = "fault", G(fault), .io_exits_batched = 1, .stat = "cuts" },
+	{ .name = "single", G(single), .stat = "singles" },
+	{ .name = "long", G(long), .mode = VMM_LONG, .io_exits_batched = 8,
+	  .stat = "blocks" },
+};
+
+const unsigned int n_guest_cases = sizeof(guest_cases) / sizeof(guest_cases[0]);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest programs of guests/guests.S and a table that describes them, shared
+ * by the tests and the benchmark.
+ */
+#ifndef IOB_GUESTS_H
+#define IOB_GUESTS_H
+
+#include <stddef.h>
+#include "vmm.h"
+
+#define GUEST_DECL(n) \
+	extern const unsigned char guest_##n##_start[], guest_##n##_end[]
+
+GUEST_DECL(cmos);
+GUEST_DECL(vga);
+GUEST_DECL(pit);
+GUEST_DECL(alu);
+GUEST_DECL(branch);
+GUEST_DECL(smc);
+GUEST_DECL(pgend);
+GUEST_DECL(fault);
+GUEST_DECL(single);
+GUEST_DECL(long);
+
+/**
+ * struct guest_case - one guest scenario
+ * @name: short name
+ * @start: first byte of the guest image
+ * @end: one past its last byte
+ * @mode: real or long mode
+ * @irqchip: create the in-kernel PIC/IOAPIC/PIT
+ * @coalesce_port: port to register as coalesced PIO (0: none)
+ * @io_exits_batched: expected KVM io_exits with batching; 0 when
+ *                    batching must not change the count
+ * @slack: extra io_exits tolerated with batching (blocks cut by events)
+ * @stat: a kvm_iobatch debugfs counter that must be > 0 with batching
+ */
+struct guest_case {
+	const char *name;
+	const unsigned char *start, *end;
+	enum vmm_mode mode;
+	int irqchip;
+	unsigned short coalesce_port;
+	long io_exits_batched;
+	long slack;
+	const char *stat;
+};
+
+extern const struct guest_case guest_cases[];
+extern const unsigned int n_guest_cases;
+
+#endif /* IOB_GUESTS_H */

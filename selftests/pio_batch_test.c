@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pio_batch_test: the same guests with stock KVM and with kvm_iobatch.
+ *
+ *   pio_batch_test --record FILE    stock KVM (module not loaded): run
+ *                                   every guest, save its final state
+ *   pio_batch_test --compare FILE   module loaded: run again and check,
+ *                                   per guest, that registers, guest RAM
+ *                                   and the userspace IO sequence are
+ *                                   identical to the stock run, and that
+ *                                   KVM's own io_exits counter dropped to
+ *                                   the expected value (or did not move
+ *                                   where batching must not apply)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guests.h"
+#include "iobstat.h"
+#include "tap.h"
+#include "vmm.h"
+
+#define MAX_RUNS 100000
+
+struct run_result {
+	char name[32];
+	int status;
+	struct kvm_regs regs;
+	uint64_t mem_hash;
+	uint64_t io_hash;
+	unsigned int n_io;
+	unsigned long user_io_exits;
+	long long io_exits;
+};
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--) {
+		h ^= *b++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t iolog_hash(const struct vmm *vm)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	unsigned int i, n = vm->n_io < VMM_MAX_IOLOG ? vm->n_io : VMM_MAX_IOLOG;
+
+	for (i = 0; i < n; i++) {
+		const struct vmm_io *io = &vm->iolog[i];
+
+		h = fnv1a(h, &io->port, sizeof(io->port));
+		h = fnv1a(h, &io->size, sizeof(io->size));
+		h = fnv1a(h, &io->in, sizeof(io->in));
+		h = fnv1a(h, &io->data, sizeof(io->data));
+	}
+	return h;
+}
+
+/* Run one guest; the VM stays alive for the caller to inspect. */
+static int run_case(const struct guest_case *c, struct vmm *vm,
+		    struct run_result *r)
+{
+	size_t len = c->end - c->start;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", c->name);
+	err = c->irqchip ? vmm_create_with_irqchip(vm, c->mode, c->start, len)
+			 : vmm_create(vm, c->mode, c->start, len);
+	if (err) {
+		tap_diag("%s: cannot create VM: %s", c->name, strerror(-err));
+		return err;
+	}
+	/* Known CMOS contents so that IN 0x71 returns something real. */
+	for (int i = 0; i < 128; i++)
+		vm->cmos[i] = (unsigned char)(i * 7 + 3);
+	if (c->coalesce_port && vmm_coalesce_pio(vm, c->coalesce_port, 1)) {
+		tap_diag("%s: no coalesced PIO", c->name);
+		return -1;
+	}
+	r->status = vmm_run(vm, MAX_RUNS);
+	vmm_get_regs(vm, &r->regs);
+	r->mem_hash = fnv1a(0xcbf29ce484222325ULL, vm->mem, VMM_MEM_SIZE);
+	r->io_hash = iolog_hash(vm);
+	r->n_io = vm->n_io;
+	r->user_io_exits = vm->exits[KVM_EXIT_IO];
+	r->io_exits = vmm_vcpu_stat(vm, "io_exits");
+	return 0;
+}
+
+static int record(const char *file)
+{
+	struct run_result r;
+	unsigned int i;
+	struct vmm vm;
+	FILE *f;
+
+	if (iob_loaded())
+		return tap_skip_all("kvm_iobatch is loaded: record needs stock KVM");
+	f = fopen(file, "wb");
+	if (!f)
+		return tap_skip_all("cannot write %s", file);
+	tap_plan(n_guest_cases);
+	for (i = 0; i < n_guest_cases; i++) {
+		const struct guest_case *c = &guest_cases[i];
+		int err = run_case(c, &vm, &r);
+
+		tap_ok(!err && r.status == 0 && r.io_exits > 0,
+		       "stock %s: ran to the end, %u userspace IO, io_exits %lld",
+		       c->name, r.n_io, r.io_exits);
+		if (!err)
+			vmm_destroy(&vm);
+		fwrite(&r, sizeof(r), 1, f);
+	}
+	fclose(f);
+	return tap_finish();
+}
+
+static void check_case(const struct guest_case *c, const struct run_result *s)
+{
+	struct run_result m;
+	long long st, lo, hi;
+	struct vmm vm;
+	int err = run_case(c, &vm, &m);
+
+	tap_ok(!err && m.status == 0 && s->status == 0,
+	       "%s: ran to the end (stock %d, module %d)", c->name, s->status,
+	       m.status);
+	tap_ok(!err && !memcmp(&m.regs, &s->regs, sizeof(m.regs)),
+	       "%s: registers identical (rip %#llx/%#llx rax %#llx/%#llx rbx %#llx/%#llx)",
+	       c->name, s->regs.rip, m.regs.rip, s->regs.rax, m.regs.rax,
+	       s->regs.rbx, m.regs.rbx);
+	tap_ok(!err && m.mem_hash == s->mem_hash, "%s: guest RAM identical",
+	       c->name);
+	tap_ok(!err && m.n_io == s->n_io && m.io_hash == s->io_hash &&
+	       m.user_io_exits == s->user_io_exits,
+	       "%s: userspace IO sequence identical (%u/%u accesses, %lu/%lu exits)",
+	       c->name, s->n_io, m.n_io, s->user_io_exits, m.user_io_exits);
+	if (c->io_exits_batched) {
+		lo = c->io_exits_batched;
+		hi = lo + c->slack;
+		tap_ok(!err && m.io_exits >= lo && m.io_exits <= hi &&
+		       m.io_exits < s->io_exits,
+		       "%s: KVM io_exits stock %lld -> module %lld (expected %lld..%lld)",
+		       c->name, s->io_exits, m.io_exits, lo, hi);
+	} else {
+		tap_ok(!err && m.io_exits == s->io_exits,
+		       "%s: KVM io_exits unchanged: stock %lld, module %lld",
+		       c->name, s->io_exits, m.io_exits);
+	}
+	st = err ? -1 : iob_vm_stat(&vm, c->stat);
+	tap_ok(st > 0, "%s: kvm_iobatch %s = %lld", c->name, c->stat, st);
+	if (!err)
+		vmm_destroy(&vm);
+}
+
+static int compare(const char *file)
+{
+	struct run_result s[64];
+	unsigned int i;
+	FILE *f;
+
+	if (!iob_loaded())
+		return tap_skip_all("kvm_iobatch is not loaded");
+	f = fopen(file, "rb");
+	if (!f)
+		return tap_skip_all("no stock record %s", file);
+	if (fread(s, sizeof(s[0]), n_guest_cases, f) != n_guest_cases) {
+		fclose(f);
+		return tap_skip_all("short stock record %s", file);
+	}
+	fclose(f);
+	tap_plan(n_guest_cases * 6);
+	for (i = 0; i < n_guest_cases; i++)
+		check_case(&guest_cases[i], &s[i]);
+	return tap_finish();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--record"))
+		return record(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--compare"))
+		return compare(argv[2]);
+	fprintf(stderr, "usage: %s --record FILE | --compare FILE\n", argv[0]);
+	return 2;
+}
