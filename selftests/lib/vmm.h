@@ -54,9 +54,14 @@ struct vmm {
 	uint8_t cmos[128];		/* default device: CMOS at 0x70/0x71 */
 	uint8_t cmos_index;
 	void *priv;
+	/* coalesced ring inside the kvm_run mapping, set by vmm_coalesce_pio() */
+	struct kvm_coalesced_mmio_ring *ring;
 };
 
-/* Create VM + vCPU, load @code (@len bytes) at VMM_CODE_GPA. 0 or -errno. */
+/*
+ * Create VM + vCPU, load @code (@len bytes) at VMM_CODE_GPA. 0 or -errno.
+ * *@vm is zeroed first: set in_fn/out_fn/priv/cmos afterwards.
+ */
 int vmm_create(struct vmm *vm, enum vmm_mode mode, const void *code,
 	       size_t len);
 /* Also create the in-kernel irqchip (PIC/IOAPIC) and PIT. Before vCPU! */
@@ -69,6 +74,14 @@ void vmm_destroy(struct vmm *vm);
  * (returns -2). Userspace IO is logged and served by in_fn/out_fn.
  */
 int vmm_run(struct vmm *vm, unsigned long max_runs);
+/*
+ * After vmm_run() returned on an OUT to VMM_DONE_PORT, RIP still points at
+ * that OUT: KVM completes a userspace IO on the next KVM_RUN.  This does
+ * one KVM_RUN with immediate_exit set, which completes the pending IO
+ * without running the guest (counted in kvm_runs, not in exits).
+ * 0 or -errno.
+ */
+int vmm_complete_io(struct vmm *vm);
 int vmm_get_regs(struct vmm *vm, struct kvm_regs *regs);
 int vmm_get_sregs(struct vmm *vm, struct kvm_sregs *sregs);
 /*

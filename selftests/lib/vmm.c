@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tiny VMM for kvm-iobatch tests: one VM, one vCPU, flat image at
+ * VMM_CODE_GPA, userspace port IO logged and served by a small device model.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "vmm.h"
+
+/* Long-mode page tables: PML4, PDPT, PD (2 MiB pages, first 1 GiB). */
+#define VMM_PML4_GPA	0x180000u
+#define VMM_PDPT_GPA	0x181000u
+#define VMM_PD_GPA	0x182000u
+#define VMM_STACK_TOP	0x8000u
+
+#define PTE_P		(1ull << 0)
+#define PTE_RW		(1ull << 1)
+#define PTE_PS		(1ull << 7)
+
+#define X86_CR0_PE	(1ull << 0)
+#define X86_CR0_MP	(1ull << 1)
+#define X86_CR0_ET	(1ull << 4)
+#define X86_CR0_NE	(1ull << 5)
+#define X86_CR0_WP	(1ull << 16)
+#define X86_CR0_PG	(1ull << 31)
+#define X86_CR4_PAE	(1ull << 5)
+#define X86_CR4_OSFXSR	(1ull << 9)
+#define X86_CR4_OSXMMEXCPT (1ull << 10)
+#define EFER_LME	(1ull << 8)
+#define EFER_LMA	(1ull << 10)
+
+#define CMOS_INDEX_PORT	0x70
+#define CMOS_DATA_PORT	0x71
+
+static uint32_t size_mask(int size)
+{
+	return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+}
+
+static void vmm_log_io(struct vmm *vm, uint16_t port, int size, bool in,
+		       uint32_t data)
+{
+	if (vm->n_io < VMM_MAX_IOLOG) {
+		struct vmm_io *io = &vm->iolog[vm->n_io];
+
+		io->port = port;
+		io->size = size;
+		io->in = in;
+		io->data = data;
+	}
+	vm->n_io++;
+}
+
+/* Default device model: CMOS/RTC index+data ports, floating bus elsewhere. */
+static uint32_t vmm_default_in(struct vmm *vm, uint16_t port, int size)
+{
+	if (port == CMOS_DATA_PORT && size == 1)
+		return vm->cmos[vm->cmos_index & 0x7f];
+	return size_mask(size);
+}
+
+static void vmm_default_out(struct vmm *vm, uint16_t port, int size,
+			    uint32_t val)
+{
+	(void)size;
+	if (port == CMOS_INDEX_PORT)
+		vm->cmos_index = val & 0x7f;
+	else if (port == CMOS_DATA_PORT)
+		vm->cmos[vm->cmos_index & 0x7f] = val;
+}
+
+/* An OUT that reached userspace, directly or through the coalesced ring. */
+static void vmm_handle_out(struct vmm *vm, uint16_t port, int size,
+			   uint32_t val)
+{
+	vmm_log_io(vm, port, size, false, val);
+	if (vm->out_fn)
+		vm->out_fn(vm, port, size, val);
+	else
+		vmm_default_out(vm, port, size, val);
+}
+
+static uint32_t vmm_handle_in(struct vmm *vm, uint16_t port, int size)
+{
+	uint32_t val;
+
+	if (vm->in_fn)
+		val = vm->in_fn(vm, port, size);
+	else
+		val = vmm_default_in(vm, port, size);
+	val &= size_mask(size);
+	vmm_log_io(vm, port, size, true, val);
+	return val;
+}
+
+static struct kvm_coalesced_mmio_ring *vmm_ring(struct vmm *vm)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int off;
+
+	off = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+	if (off <= 0 || (size_t)(off + 1) * page > vm->run_size)
+		return NULL;
+	return (void *)((uint8_t *)vm->run + (size_t)off * page);
+}
+
+/* Replay coalesced writes in ring order before anything else is handled. */
+static void vmm_drain_ring(struct vmm *vm)
+{
+	struct kvm_coalesced_mmio_ring *ring = vm->ring;
+	uint32_t max;
+
+	if (!ring)
+		return;
+	max = (sysconf(_SC_PAGESIZE) - sizeof(*ring)) /
+	      sizeof(struct kvm_coalesced_mmio);
+	while (ring->first != ring->last) {
+		struct kvm_coalesced_mmio *e;
+		uint32_t val = 0;
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		e = &ring->coalesced_mmio[ring->first % max];
+		if (e->pio) {
+			uint32_t len = e->len > 4 ? 4 : e->len;
+
+			memcpy(&val, e->data, len);
+			vmm_handle_out(vm, e->phys_addr, e->len, val);
+		}
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		ring->first = (ring->first + 1) % max;
+	}
+}
+
+static void vmm_set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type,
+			bool code64)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->type = type;
+	s->present = 1;
+	s->dpl = 0;
+	s->s = 1;
+	s->l = code64;
+	s->db = !code64;
+	s->g = 1;
+}
+
+static void vmm_setup_long(struct vmm *vm, struct kvm_sregs *sregs)
+{
+	uint64_t *pml4 = (uint64_t *)(vm->mem + VMM_PML4_GPA);
+	uint64_t *pdpt = (uint64_t *)(vm->mem + VMM_PDPT_GPA);
+	uint64_t *pd = (uint64_t *)(vm->mem + VMM_PD_GPA);
+	int i;
+
+	memset(pml4, 0, 3 * 4096);
+	pml4[0] = VMM_PDPT_GPA | PTE_P | PTE_RW;
+	pdpt[0] = VMM_PD_GPA | PTE_P | PTE_RW;
+	for (i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
+
+	vmm_set_seg(&sregs->cs, 0x8, 0xb, true);
+	vmm_set_seg(&sregs->ds, 0x10, 0x3, false);
+	sregs->es = sregs->ds;
+	sregs->fs = sregs->ds;
+	sregs->gs = sregs->ds;
+	sregs->ss = sregs->ds;
+
+	/* A busy 64-bit TSS; it is never used but must look sane. */
+	memset(&sregs->tr, 0, sizeof(sregs->tr));
+	sregs->tr.selector = 0x18;
+	sregs->tr.limit = 0x67;
+	sregs->tr.type = 0xb;
+	sregs->tr.present = 1;
+
+	sregs->cr3 = VMM_PML4_GPA;
+	sregs->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	sregs->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE |
+		     X86_CR0_WP | X86_CR0_PG;
+	sregs->efer = EFER_LME | EFER_LMA;
+}
+
+static void vmm_setup_real(struct kvm_sregs *sregs)
+{
+	struct kvm_segment *segs[] = {
+		&sregs->cs, &sregs->ds, &sregs->es,
+		&sregs->fs, &sregs->gs, &sregs->ss,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+		segs[i]->selector = 0;
+		segs[i]->base = 0;
+		segs[i]->limit = 0xffff;
+	}
+}
+
+static int vmm_set_cpuid(struct vmm *vm)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	int nent = 64, ret;
+
+	for (;;) {
+		free(cpuid);
+		cpuid = calloc(1, sizeof(*cpuid) +
+				  nent * sizeof(struct kvm_cpuid_entry2));
+		if (!cpuid)
+			return -ENOMEM;
+		cpuid->nent = nent;
+		ret = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
+		if (!ret)
+			break;
+		if (errno != E2BIG || nent >= 4096) {
+			ret = -errno;
+			free(cpuid);
+			return ret;
+		}
+		nent *= 2;
+	}
+	ret = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) ? -errno : 0;
+	free(cpuid);
+	return ret;
+}
+
+static int vmm_create_common(struct vmm *vm, enum vmm_mode mode,
+			     const void *code, size_t len, bool irqchip)
+{
+	struct kvm_userspace_memory_region region;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->mem = MAP_FAILED;
+	vm->run = MAP_FAILED;
+
+	if (len > VMM_MEM_SIZE - VMM_CODE_GPA ||
+	    (mode == VMM_LONG && VMM_CODE_GPA + len > VMM_PML4_GPA))
+		return -E2BIG;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		goto err;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		goto err;
+
+	vm->mem = mmap(NULL, VMM_MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		goto err;
+	memset(&region, 0, sizeof(region));
+	region.slot = 0;
+	region.guest_phys_addr = 0;
+	region.memory_size = VMM_MEM_SIZE;
+	region.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region))
+		goto err;
+	memcpy(vm->mem + VMM_CODE_GPA, code, len);
+
+	if (irqchip) {
+		struct kvm_pit_config pit = { .flags = 0 };
+
+		if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0))
+			goto err;
+		if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit))
+			goto err;
+	}
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0)
+		goto err;
+	ret = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (ret <= 0)
+		goto err;
+	vm->run_size = ret;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		goto err;
+
+	ret = vmm_set_cpuid(vm);
+	if (ret) {
+		errno = -ret;
+		goto err;
+	}
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		goto err;
+	if (mode == VMM_LONG)
+		vmm_setup_long(vm, &sregs);
+	else
+		vmm_setup_real(&sregs);
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
+		goto err;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = VMM_CODE_GPA;
+	regs.rsp = VMM_STACK_TOP;
+	regs.rflags = 0x2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
+		goto err;
+	return 0;
+
+err:
+	ret = errno ? -errno : -EIO;
+	vmm_destroy(vm);
+	return ret;
+}
+
+/**
+ * vmm_create() - create a VM with one vCPU running a flat image
+ * @vm:   VM state to initialize (fully overwritten, so set in_fn, out_fn
+ *        and priv after this call)
+ * @mode: VMM_REAL or VMM_LONG
+ * @code: guest image, loaded at VMM_CODE_GPA
+ * @len:  size of @code in bytes
+ *
+ * The vCPU starts at VMM_CODE_GPA with RSP 0x8000 and RFLAGS 2 (IF=0), in
+ * real mode with all segment bases 0, or in 64-bit mode with the first
+ * GiB identity-mapped.
+ *
+ * Return: 0 on success, -errno on failure (nothing is left allocated).
+ */
+int vmm_create(struct vmm *vm, enum vmm_mode mode, const void *code,
+	       size_t len)
+{
+	return vmm_create_common(vm, mode, code, len, false);
+}
+
+/**
+ * vmm_create_with_irqchip() - vmm_create() plus in-kernel PIC/IOAPIC/PIT
+ * @vm:   VM state to initialize
+ * @mode: VMM_REAL or VMM_LONG
+ * @code: guest image, loaded at VMM_CODE_GPA
+ * @len:  size of @code in bytes
+ *
+ * KVM_CREATE_IRQCHIP and KVM_CREATE_PIT2 are issued before the vCPU is
+ * created.  Note that HLT is then handled in the kernel; end the guest
+ * with an OUT to VMM_DONE_PORT instead.
+ *
+ * Return: 0 on success, -errno on failure.
+ */
+int vmm_create_with_irqchip(struct vmm *vm, enum vmm_mode mode,
+			    const void *code, size_t len)
+{
+	return vmm_create_common(vm, mode, code, len, true);
+}
+
+/**
+ * vmm_destroy() - release everything vmm_create() set up
+ * @vm: VM to tear down; safe on a VM whose creation failed
+ */
+void vmm_destroy(struct vmm *vm)
+{
+	if (vm->run && vm->run != MAP_FAILED)
+		munmap(vm->run, vm->run_size);
+	if (vm->mem && vm->mem != (uint8_t *)MAP_FAILED)
+		munmap(vm->mem, VMM_MEM_SIZE);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->run = NULL;
+	vm->mem = NULL;
+	vm->ring = NULL;
+	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
+}
+
+static void vmm_report_exit(struct vmm *vm)
+{
+	struct kvm_run *run = vm->run;
+	struct kvm_regs regs;
+	unsigned long long rip = 0;
+
+	if (!ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs))
+		rip = regs.rip;
+
+	fprintf(stderr, "vmm: unexpected exit reason %u at rip 0x%llx",
+		run->exit_reason, rip);
+	switch (run->exit_reason) {
+	case KVM_EXIT_FAIL_ENTRY:
+		fprintf(stderr, " (fail entry, reason 0x%llx)",
+			(unsigned long long)
+			run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		fprintf(stderr, " (internal error, suberror %u)",
+			run->internal.suberror);
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		fprintf(stderr, " (shutdown / triple fault)");
+		break;
+	case KVM_EXIT_MMIO:
+		fprintf(stderr, " (mmio %s 0x%llx len %u)",
+			run->mmio.is_write ? "write" : "read",
+			(unsigned long long)run->mmio.phys_addr,
+			run->mmio.len);
+		break;
+	case KVM_EXIT_IO:
+		fprintf(stderr, " (io %s port 0x%x size %u count %u)",
+			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+			run->io.port, run->io.size, run->io.count);
+		break;
+	default:
+		break;
+	}
+	fprintf(stderr, "\n");
+}
+
+/* Returns 1 when the guest wrote VMM_DONE_PORT, 0 to continue, -1 on error. */
+static int vmm_handle_io(struct vmm *vm)
+{
+	struct kvm_run *run = vm->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	int size = run->io.size;
+	bool done = false;
+	uint32_t i;
+
+	if (size != 1 && size != 2 && size != 4) {
+		vmm_report_exit(vm);
+		return -1;
+	}
+	for (i = 0; i < run->io.count; i++, data += size) {
+		uint32_t val = 0;
+
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			memcpy(&val, data, size);
+			vmm_handle_out(vm, run->io.port, size, val);
+			if (run->io.port == VMM_DONE_PORT)
+				done = true;
+		} else {
+			val = vmm_handle_in(vm, run->io.port, size);
+			memcpy(data, &val, size);
+		}
+	}
+	return done;
+}
+
+/**
+ * vmm_run() - run the vCPU until it halts or signals completion
+ * @vm:       VM created by vmm_create()
+ * @max_runs: upper bound on KVM_RUN calls made by this call
+ *
+ * Userspace IO exits are logged in @vm->iolog and served by @vm->in_fn and
+ * @vm->out_fn, or by the default CMOS model when those are NULL.  Entries
+ * of the coalesced ring are replayed as OUTs before each exit is handled.
+ *
+ * Return: 0 on HLT or an OUT to VMM_DONE_PORT, -1 on an unexpected exit
+ * or KVM_RUN error (reported on stderr), -2 when @max_runs is exhausted.
+ */
+int vmm_run(struct vmm *vm, unsigned long max_runs)
+{
+	unsigned long n;
+	int ret;
+
+	for (n = 0; n < max_runs; n++) {
+		ret = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+		vm->kvm_runs++;
+		if (ret < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			perror("vmm: KVM_RUN");
+			vmm_drain_ring(vm);
+			return -1;
+		}
+		vmm_drain_ring(vm);
+		if (vm->run->exit_reason < 64)
+			vm->exits[vm->run->exit_reason]++;
+
+		switch (vm->run->exit_reason) {
+		case KVM_EXIT_HLT:
+			return 0;
+		case KVM_EXIT_IO:
+			ret = vmm_handle_io(vm);
+			if (ret < 0)
+				return -1;
+			if (ret > 0)
+				return 0;
+			break;
+		default:
+			vmm_report_exit(vm);
+			return -1;
+		}
+	}
+	return -2;
+}
+
+/**
+ * vmm_complete_io() - let KVM finish a pending userspace IO, run nothing
+ * @vm: VM whose last exit was a userspace IO
+ *
+ * Issues KVM_RUN with kvm_run->immediate_exit set: KVM completes the IO
+ * (e.g. advances RIP past an OUT) and returns -EINTR before entering the
+ * guest.
+ *
+ * Return: 0 (also when there was nothing to complete) or -errno.
+ */
+int vmm_complete_io(struct vmm *vm)
+{
+	int ret;
+
+	vm->run->immediate_exit = 1;
+	ret = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	vm->kvm_runs++;
+	vm->run->immediate_exit = 0;
+	if (ret < 0 && errno != EINTR)
+		return -errno;
+	vmm_drain_ring(vm);
+	return 0;
+}
+
+/**
+ * vmm_get_regs() - read the vCPU's general purpose registers
+ * @vm:   VM
+ * @regs: filled in on success
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_get_regs(struct vmm *vm, struct kvm_regs *regs)
+{
+	return ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) ? -errno : 0;
+}
+
+/**
+ * vmm_get_sregs() - read the vCPU's special registers
+ * @vm:    VM
+ * @sregs: filled in on success
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_get_sregs(struct vmm *vm, struct kvm_sregs *sregs)
+{
+	return ioctl(vm->vcpu_fd, KVM_GET_SREGS, sregs) ? -errno : 0;
+}
+
+/**
+ * vmm_coalesce_pio() - make writes to a port range go to the coalesced ring
+ * @vm:   VM
+ * @port: first port
+ * @len:  number of ports
+ *
+ * Return: 0, -EOPNOTSUPP without KVM_CAP_COALESCED_PIO or a mapped ring,
+ * or another -errno from KVM_REGISTER_COALESCED_MMIO.
+ */
+int vmm_coalesce_pio(struct vmm *vm, uint16_t port, uint16_t len)
+{
+	struct kvm_coalesced_mmio_zone zone;
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) <= 0)
+		return -EOPNOTSUPP;
+	if (!vm->ring)
+		vm->ring = vmm_ring(vm);
+	if (!vm->ring)
+		return -EOPNOTSUPP;
+
+	memset(&zone, 0, sizeof(zone));
+	zone.addr = port;
+	zone.size = len;
+	zone.pio = 1;
+	if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone))
+		return -errno;
+	return 0;
+}
+
+/**
+ * vmm_vcpu_stat() - read a vCPU binary statistic by name
+ * @vm:   VM
+ * @name: stat name as KVM reports it, e.g. "io_exits"
+ *
+ * Opens the vCPU stats fd (KVM_GET_STATS_FD), walks the descriptors and
+ * reads the first u64 of the named stat.
+ *
+ * Return: the value, or -1 when the stat or the interface is missing.
+ */
+long long vmm_vcpu_stat(struct vmm *vm, const char *name)
+{
+	struct kvm_stats_header hdr;
+	struct kvm_stats_desc *desc;
+	long long val = -1;
+	size_t desc_size;
+	uint8_t *descs = NULL;
+	uint32_t i;
+	uint64_t v;
+	int fd;
+
+	fd = ioctl(vm->vcpu_fd, KVM_GET_STATS_FD, 0);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
+		goto out;
+
+	desc_size = sizeof(*desc) + hdr.name_size;
+	descs = malloc(desc_size * hdr.num_desc);
+	if (!descs)
+		goto out;
+	if (pread(fd, descs, desc_size * hdr.num_desc, hdr.desc_offset) !=
+	    (ssize_t)(desc_size * hdr.num_desc))
+		goto out;
+
+	for (i = 0; i < hdr.num_desc; i++) {
+		desc = (struct kvm_stats_desc *)(descs + i * desc_size);
+		if (strncmp(desc->name, name, hdr.name_size))
+			continue;
+		if (desc->size < 1)
+			break;
+		if (pread(fd, &v, sizeof(v), hdr.data_offset + desc->offset) ==
+		    sizeof(v))
+			val = (long long)v;
+		break;
+	}
+out:
+	free(descs);
+	close(fd);
+	return val;
+}
