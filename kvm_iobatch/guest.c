@@ -114,6 +114,27 @@ bool iob_guest_batchable(struct kvm_vcpu *vcpu)
 	return !iob_guest_event_pending(vcpu);
 }
 
+#define IOB_REQ(r) BIT_ULL((r) & KVM_REQUEST_MASK)
+
+/*
+ * Requests that are KVM's own bookkeeping, not guest-visible events: KVM
+ * raises some on every KVM_RUN (vcpu_load), and none of them changes what
+ * a register-only instruction or a port access does. Any other request
+ * ends a block.
+ */
+#define IOB_HARMLESS_REQS (IOB_REQ(KVM_REQ_MIGRATE_TIMER) |		\
+			   IOB_REQ(KVM_REQ_CLOCK_UPDATE) |		\
+			   IOB_REQ(KVM_REQ_STEAL_UPDATE) |		\
+			   IOB_REQ(KVM_REQ_GLOBAL_CLOCK_UPDATE) |	\
+			   IOB_REQ(KVM_REQ_MASTERCLOCK_UPDATE) |	\
+			   IOB_REQ(KVM_REQ_TLB_FLUSH) |			\
+			   IOB_REQ(KVM_REQ_TLB_FLUSH_CURRENT) |		\
+			   IOB_REQ(KVM_REQ_TLB_FLUSH_GUEST) |		\
+			   IOB_REQ(KVM_REQ_LOAD_MMU_PGD) |		\
+			   IOB_REQ(KVM_REQ_MMU_SYNC) |			\
+			   IOB_REQ(KVM_REQ_MMU_FREE_OBSOLETE_ROOTS) |	\
+			   IOB_REQ(KVM_REQ_UPDATE_CPU_DIRTY_LOGGING))
+
 /**
  * iob_guest_event_pending() - must a block stop before the next insn
  * @vcpu: the vCPU
@@ -122,12 +143,14 @@ bool iob_guest_batchable(struct kvm_vcpu *vcpu)
  * give KVM the same chance. Any pending request (KVM_REQ_EVENT is raised
  * for new interrupts, KVM_REQ_NMI/SMI for those), a queued exception or
  * event, a deliverable interrupt, a signal or a due reschedule ends it.
+ * Requests that are pure bookkeeping (IOB_HARMLESS_REQS) do not.
  *
  * Return: true when the block must end here.
  */
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 {
-	if (kvm_request_pending(vcpu) || signal_pending(current) ||
+	if ((READ_ONCE(vcpu->requests) & ~IOB_HARMLESS_REQS) ||
+	    signal_pending(current) ||
 	    need_resched())
 		return true;
 	if (vcpu->arch.exception.pending || vcpu->arch.exception.injected ||
