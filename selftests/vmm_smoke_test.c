@@ -102,7 +102,7 @@ static void test_cmos(void)
 	       vm.cmos_index);
 
 	ret = vmm_get_regs(&vm, &regs);
-	tap_ok(!ret && (regs.rbx & 0xffff) == (unsigned)(sum << 8 | 0x5a) &&
+	tap_ok(!ret && (regs.rbx & 0xffff) == (unsigned int)(sum << 8 | 0x5a) &&
 	       (regs.rcx & 0xffff) == 0 &&
 	       regs.rip == VMM_CODE_GPA + sizeof(cmos_guest),
 	       "cmos: final regs bx=0x%llx cx=0x%llx rip=0x%llx",

@@ -39,6 +39,8 @@
 #define CMOS_INDEX_PORT	0x70
 #define CMOS_DATA_PORT	0x71
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static uint32_t size_mask(int size)
 {
 	return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
@@ -196,7 +198,7 @@ static void vmm_setup_real(struct kvm_sregs *sregs)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(segs); i++) {
 		segs[i]->selector = 0;
 		segs[i]->base = 0;
 		segs[i]->limit = 0xffff;
