@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * knob_test: kvm_iobatch's tunables, with the module loaded.
+ *
+ *   knob_test           sysfs knobs accept good values and reject bad ones
+ *                       (EINVAL, old value kept); the per-VM debugfs
+ *                       extent override likewise; extent 0 (global or
+ *                       per VM) really turns batching off and a per-VM
+ *                       override really turns it on; max_entries bounds
+ *                       the table; the table file lists the block
+ *   knob_test --hold    create a VM, let it batch once, then sleep until
+ *                       killed (for the rmmod-while-VM-alive test)
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guests.h"
+#include "iobstat.h"
+#include "tap.h"
+#include "vmm.h"
+
+static const char * const bad_values[] = {
+	"abc", "-1", "4097", "99999999999999999999", "\n", "12abc", "0x1001",
+};
+
+static long long sysfs_get(const char *knob)
+{
+	char path[256];
+	long long v = -1;
+
+	snprintf(path, sizeof(path), IOB_SYSFS "/%s", knob);
+	iob_read_long(path, &v);
+	return v;
+}
+
+static int sysfs_set(const char *knob, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), IOB_SYSFS "/%s", knob);
+	return iob_write_file(path, val);
+}
+
+static void test_sysfs_knob(const char *knob, const char *good,
+			    long long good_v, const char * const *bad,
+			    unsigned int n_bad)
+{
+	long long orig = sysfs_get(knob);
+	char buf[32];
+	unsigned int i;
+	int err;
+
+	err = sysfs_set(knob, good);
+	tap_ok(!err && sysfs_get(knob) == good_v, "sysfs %s accepts %s", knob,
+	       good);
+	for (i = 0; i < n_bad; i++) {
+		err = sysfs_set(knob, bad[i]);
+		tap_ok(err == -EINVAL && sysfs_get(knob) == good_v,
+		       "sysfs %s rejects '%s' (%s), keeps %lld", knob, bad[i],
+		       strerror(-err), sysfs_get(knob));
+	}
+	snprintf(buf, sizeof(buf), "%lld", orig);
+	sysfs_set(knob, buf);
+}
+
+/* Create the CMOS guest and run it until its first userspace exit. */
+static int start_cmos(struct vmm *vm)
+{
+	const struct guest_case *c = &guest_cases[0];
+
+	if (vmm_create(vm, VMM_REAL, c->start, c->end - c->start))
+		return -1;
+	return vmm_run(vm, 1) == -2 ? 0 : -1;
+}
+
+static void test_vm_extent_file(void)
+{
+	long long v = 99;
+	char path[256];
+	struct vmm vm;
+	unsigned int i;
+	int err;
+
+	if (start_cmos(&vm)) {
+		tap_ok(false, "per-VM extent: VM started");
+		return;
+	}
+	iob_vm_path(&vm, "extent", path, sizeof(path));
+	tap_ok(!iob_read_long(path, &v) && v == -1,
+	       "per-VM extent file exists, follows the global knob (%lld)", v);
+	for (i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
+		if (!strcmp(bad_values[i], "-1"))
+			continue;
+		err = iob_write_file(path, bad_values[i]);
+		iob_read_long(path, &v);
+		tap_ok(err == -EINVAL && v == -1,
+		       "per-VM extent rejects '%s' (%s), keeps %lld",
+		       bad_values[i], strerror(-err), v);
+	}
+	err = iob_write_file(path, "-2");
+	tap_ok(err == -EINVAL, "per-VM extent rejects -2");
+	err = iob_write_file(path, "4096");
+	iob_read_long(path, &v);
+	tap_ok(!err && v == 4096, "per-VM extent accepts 4096");
+	vmm_destroy(&vm);
+}
+
+/* Run the CMOS guest with a per-VM extent set after the first exit. */
+static void run_cmos_with(const char *global, const char *per_vm,
+			  long long *io_exits, long long *blocks)
+{
+	char path[256];
+	struct vmm vm;
+
+	*io_exits = -1;
+	*blocks = -1;
+	sysfs_set("extent", global);
+	if (start_cmos(&vm))
+		return;
+	if (per_vm) {
+		iob_vm_path(&vm, "extent", path, sizeof(path));
+		iob_write_file(path, per_vm);
+	}
+	if (vmm_run(&vm, 1000) == 0) {
+		*io_exits = vmm_vcpu_stat(&vm, "io_exits");
+		*blocks = iob_vm_stat(&vm, "blocks");
+	}
+	vmm_destroy(&vm);
+}
+
+static void test_extent_effect(void)
+{
+	long long orig = sysfs_get("extent"), io, blocks;
+	char buf[32];
+
+	run_cmos_with("0", NULL, &io, &blocks);
+	tap_ok(io == 16 && blocks == 0,
+	       "global extent 0: no blocks (%lld), io_exits as stock (%lld)",
+	       blocks, io);
+	run_cmos_with("0", "64", &io, &blocks);
+	tap_ok(blocks == 7 && io == 9,
+	       "global 0, per-VM 64: batching on (blocks %lld, io_exits %lld)",
+	       blocks, io);
+	run_cmos_with("64", "0", &io, &blocks);
+	tap_ok(blocks == 1 && io == 15,
+	       "global 64, per-VM 0: batching off (blocks %lld, io_exits %lld)",
+	       blocks, io);
+	snprintf(buf, sizeof(buf), "%lld", orig);
+	sysfs_set("extent", buf);
+}
+
+static void test_table(void)
+{
+	long long orig = sysfs_get("max_entries"), full, blocks, entries;
+	char path[256], line[256];
+	int lines = 0, big = 0;
+	unsigned int size;
+	struct vmm vm;
+	FILE *f;
+
+	if (start_cmos(&vm) || vmm_run(&vm, 1000)) {
+		tap_ok(false, "table: cmos guest ran");
+		return;
+	}
+	iob_vm_path(&vm, "table", path, sizeof(path));
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		lines++;
+		if (sscanf(line, "%*s %*u %u", &size) == 1 && size == 4)
+			big++;
+	}
+	if (f)
+		fclose(f);
+	tap_ok(big == 1, "table lists the 4-byte CMOS block (%d entries)",
+	       lines);
+	vmm_destroy(&vm);
+
+	sysfs_set("max_entries", "0");
+	if (start_cmos(&vm) || vmm_run(&vm, 1000)) {
+		tap_ok(false, "max_entries 0: cmos guest ran");
+	} else {
+		full = iob_vm_stat(&vm, "table_full");
+		blocks = iob_vm_stat(&vm, "blocks");
+		entries = iob_vm_stat(&vm, "entries");
+		tap_ok(entries == 0 && full > 0 && blocks == 8,
+		       "max_entries 0: no entries (%lld), table_full %lld, still %lld blocks",
+		       entries, full, blocks);
+	}
+	vmm_destroy(&vm);
+	snprintf(path, sizeof(path), "%lld", orig);
+	sysfs_set("max_entries", path);
+}
+
+static int hold(void)
+{
+	struct vmm vm;
+
+	if (start_cmos(&vm) || vmm_run(&vm, 1000)) {
+		fprintf(stderr, "hold: guest failed\n");
+		return 1;
+	}
+	printf("held\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int n_bad = sizeof(bad_values) / sizeof(bad_values[0]);
+	static const char * const bad_insns[] = { "0", "257", "x", " " };
+	static const char * const bad_entries[] = { "65537", "-5", "y" };
+
+	if (argc == 2 && !strcmp(argv[1], "--hold"))
+		return hold();
+	if (!iob_loaded())
+		return tap_skip_all("kvm_iobatch is not loaded");
+
+	tap_plan(1 + n_bad + 1 + 4 + 1 + 3 + 1 + (n_bad - 1) + 2 + 3 + 2);
+	test_sysfs_knob("extent", "128", 128, bad_values, n_bad);
+	test_sysfs_knob("max_insns", "16", 16, bad_insns, 4);
+	test_sysfs_knob("max_entries", "100", 100, bad_entries, 3);
+	test_vm_extent_file();
+	test_extent_effect();
+	test_table();
+	return tap_finish();
+}
