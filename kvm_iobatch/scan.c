@@ -17,7 +17,8 @@
  * (imm8/16/32/64, moffs, ENTER, far pointers, group 3 TEST).
  *
  * Encodings that are undefined for every ModRM and prefix combination are
- * IOB_INSN_BAD, as are the one-byte opcodes that do not exist in 64-bit mode
+ * IOB_INSN_BAD (this includes 0F 24/0F 26, the 386/486 test register moves,
+ * and the vendor specific 66/F2 0F 78 AMD EXTRQ/INSERTQ), as are the one-byte opcodes that do not exist in 64-bit mode
  * (06 07 0E 16 17 1E 1F 27 2F 37 3F 60 61 62 82 9A C4 C5 CE D4 D5 D6 EA) and
  * VEX (C4/C5), EVEX (62) and XOP (8F) encodings in every mode. Instructions
  * longer than IOB_MAX_INSN_LEN bytes are IOB_INSN_BAD.
@@ -216,6 +217,7 @@ static const u8 map0f_attr[256] = {
  * @adsz: effective address size in bytes (2, 4 or 8)
  * @rex: effective REX prefix, 0 if none
  * @pfx_lock_rep: an F0, F2 or F3 prefix was seen
+ * @pfx_66_f2: a 66 or F2 prefix was seen
  * @map: opcode map, MAP_*
  * @op: last opcode byte
  * @has_modrm: a ModRM byte was decoded
@@ -230,6 +232,7 @@ struct iob_dec {
 	unsigned int adsz;
 	unsigned int rex;
 	unsigned int pfx_lock_rep;
+	unsigned int pfx_66_f2;
 	unsigned int map;
 	unsigned int op;
 	unsigned int has_modrm;
@@ -272,10 +275,13 @@ static int dec_prefixes(struct iob_dec *d)
 			return st;
 		if (b == 0x66) {
 			pfx66 = 1;
+			d->pfx_66_f2 = 1;
 		} else if (b == 0x67) {
 			pfx67 = 1;
 		} else if (b == 0xf0 || b == 0xf2 || b == 0xf3) {
 			d->pfx_lock_rep = 1;
+			if (b == 0xf2)
+				d->pfx_66_f2 = 1;
 		} else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
 			   b == 0x64 || b == 0x65) {
 			/* segment override: no effect on length */
@@ -433,6 +439,12 @@ static int dec_insn(struct iob_dec *d)
 	if (attr & A_UD)
 		return DEC_BAD;
 	if ((attr & A_N64) && d->mode == IOB_MODE_64)
+		return DEC_BAD;
+	/*
+	 * 66/F2 0F 78 is EXTRQ/INSERTQ with two imm8 on AMD and undefined on
+	 * Intel (VMREAD): vendor specific, so undecodable.
+	 */
+	if (d->map == MAP_0F && d->op == 0x78 && d->pfx_66_f2)
 		return DEC_BAD;
 
 	if (attr & A_M) {

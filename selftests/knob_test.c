@@ -27,6 +27,12 @@ static const char * const bad_values[] = {
 	"abc", "-1", "4097", "99999999999999999999", "\n", "12abc", "0x1001",
 };
 
+/* A bad value as it may stand in a TAP line. */
+static const char *shown(const char *v)
+{
+	return strcmp(v, "\n") ? v : "\\n";
+}
+
 static long long sysfs_get(const char *knob)
 {
 	char path[256];
@@ -60,7 +66,7 @@ static void test_sysfs_knob(const char *knob, const char *good,
 	for (i = 0; i < n_bad; i++) {
 		err = sysfs_set(knob, bad[i]);
 		tap_ok(err == -EINVAL && sysfs_get(knob) == good_v,
-		       "sysfs %s rejects '%s' (%s), keeps %lld", knob, bad[i],
+		       "sysfs %s rejects '%s' (%s), keeps %lld", knob, shown(bad[i]),
 		       strerror(-err), sysfs_get(knob));
 	}
 	snprintf(buf, sizeof(buf), "%lld", orig);
@@ -99,7 +105,7 @@ static void test_vm_extent_file(void)
 		iob_read_long(path, &v);
 		tap_ok(err == -EINVAL && v == -1,
 		       "per-VM extent rejects '%s' (%s), keeps %lld",
-		       bad_values[i], strerror(-err), v);
+		       shown(bad_values[i]), strerror(-err), v);
 	}
 	err = iob_write_file(path, "-2");
 	tap_ok(err == -EINVAL, "per-VM extent rejects -2");
