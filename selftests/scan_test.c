@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit test of the kvm-iobatch instruction scanner (kvm_iobatch/scan.c).
+ *
+ * Every instruction is placed at the very end of a mapping that is followed
+ * by a PROT_NONE guard page, so any read past the available bytes crashes
+ * the test instead of passing silently.
+ *
+ * Build: gcc -O2 -Wall -Wextra -Werror -I include -o scan_test \
+ *            selftests/scan_test.c kvm_iobatch/scan.c
+ * Output is TAP (kselftest style); exit status 1 if any test failed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <kvm_iobatch/scan.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define M16 IOB_MODE_16
+#define M32 IOB_MODE_32
+#define M64 IOB_MODE_64
+
+#define BAD IOB_INSN_BAD
+#define STP IOB_INSN_STOP
+#define PLN IOB_INSN_PLAIN
+#define IO  IOB_INSN_IO
+
+/* ------------------------------------------------------------------ */
+/* TAP bookkeeping: results are buffered so the plan can come first.  */
+
+#define MAX_RESULTS 1024
+
+struct result {
+	int ok;
+	char name[112];
+	char diag[200];
+};
+
+static struct result results[MAX_RESULTS];
+static unsigned int n_results;
+
+static void __attribute__((format(printf, 3, 4)))
+report(int ok, const char *diag, const char *fmt, ...)
+{
+	struct result *r;
+	va_list ap;
+
+	if (n_results >= MAX_RESULTS) {
+		fprintf(stderr, "too many results\n");
+		exit(1);
+	}
+	r = &results[n_results++];
+	r->ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(r->name, sizeof(r->name), fmt, ap);
+	va_end(ap);
+	snprintf(r->diag, sizeof(r->diag), "%s", diag ? diag : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Guarded buffer: GUARD_DATA readable bytes, then a PROT_NONE page.   */
+
+static unsigned char *guard_base;
+static size_t guard_data;
+
+static void guard_init(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	guard_data = 2 * pg;
+	guard_base = mmap(NULL, guard_data + pg, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (guard_base == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	if (mprotect(guard_base + guard_data, pg, PROT_NONE)) {
+		perror("mprotect");
+		exit(1);
+	}
+}
+
+/* Copy @n bytes so that they end exactly at the guard page. */
+static const u8 *at_end(const void *bytes, size_t n)
+{
+	unsigned char *p = guard_base + guard_data - n;
+
+	if (n > guard_data) {
+		fprintf(stderr, "buffer too large\n");
+		exit(1);
+	}
+	memcpy(p, bytes, n);
+	return p;
+}
+
+static void hexdump(char *dst, size_t sz, const u8 *b, size_t n)
+{
+	size_t i, o = 0;
+
+	dst[0] = 0;
+	for (i = 0; i < n && o + 4 < sz; i++)
+		o += snprintf(dst + o, sz - o, "%s%02x", i ? " " : "", b[i]);
+}
+
+static const char *const mode_name[] = { "16", "32", "64" };
+static const char *const kind_name[] = { "BAD", "STOP", "PLAIN", "IO" };
+static const char *const stop_name[] = { "END", "INSN", "BAD", "LIMIT" };
+
+/* ------------------------------------------------------------------ */
+/* iob_decode() cases                                                  */
+
+struct dec_case {
+	enum iob_mode mode;
+	const char *bytes;
+	unsigned int n;
+	unsigned int len;	/* expected length, 0 for BAD */
+	unsigned int kind;
+	unsigned int io_in, io_dx, io_size, io_port;
+	const char *name;
+};
+
+#define D(m, b, l, k, nm) { m, b, sizeof(b) - 1, l, k, 0, 0, 0, 0, nm }
+#define DIO(m, b, l, in, dx, sz, port, nm) \
+	{ m, b, sizeof(b) - 1, l, IO, in, dx, sz, port, nm }
+
+static const struct dec_case dec_cases[] = {
+	/* port IO */
+	DIO(M32, "\xe4\x70", 2, 1, 0, 1, 0x70, "in al, 0x70"),
+	DIO(M32, "\xe5\x71", 2, 1, 0, 4, 0x71, "in eax, 0x71"),
+	DIO(M32, "\x66\xe5\x71", 3, 1, 0, 2, 0x71, "in ax, 0x71 (66)"),
+	DIO(M32, "\xe6\x80", 2, 0, 0, 1, 0x80, "out 0x80, al"),
+	DIO(M32, "\xe7\x80", 2, 0, 0, 4, 0x80, "out 0x80, eax"),
+	DIO(M32, "\xec", 1, 1, 1, 1, 0, "in al, dx"),
+	DIO(M32, "\xed", 1, 1, 1, 4, 0, "in eax, dx"),
+	DIO(M32, "\x66\xef", 2, 0, 1, 2, 0, "out dx, ax (66)"),
+	DIO(M32, "\x3e\x67\xee", 3, 0, 1, 1, 0, "out dx, al with ds/67"),
+	DIO(M16, "\xe5\x60", 2, 1, 0, 2, 0x60, "16: in ax, 0x60"),
+	DIO(M16, "\x66\xe5\x60", 3, 1, 0, 4, 0x60, "16: in eax, 0x60 (66)"),
+	DIO(M16, "\xed", 1, 1, 1, 2, 0, "16: in ax, dx"),
+	DIO(M16, "\x66\xef", 2, 0, 1, 4, 0, "16: out dx, eax (66)"),
+	DIO(M64, "\xed", 1, 1, 1, 4, 0, "64: in eax, dx"),
+	DIO(M64, "\x48\xe5\x60", 3, 1, 0, 4, 0x60, "64: REX.W in is 4 bytes"),
+	DIO(M64, "\x66\xe7\x60", 3, 0, 0, 2, 0x60, "64: out 0x60, ax"),
+	DIO(M64, "\x66\x48\xed", 3, 1, 1, 4, 0, "64: 66 REX.W in: REX.W wins"),
+	DIO(M64, "\x48\x66\xed", 3, 1, 1, 2, 0,
+	    "64: REX before 66 is ignored"),
+	D(M32, "\xf3\xec", 2, STP, "rep in al, dx stops"),
+	D(M32, "\xf0\xe6\x80", 3, STP, "lock out stops"),
+	D(M32, "\x6c", 1, STP, "insb"),
+	D(M32, "\x6f", 1, STP, "outsd"),
+	D(M32, "\xf3\x6e", 2, STP, "rep outsb"),
+
+	/* ALU, immediates, operand size */
+	D(M32, "\x90", 1, PLN, "nop"),
+	D(M32, "\xf3\x90", 2, STP, "pause"),
+	D(M32, "\x04\x12", 2, PLN, "add al, imm8"),
+	D(M32, "\x05\x78\x56\x34\x12", 5, PLN, "add eax, imm32"),
+	D(M32, "\x66\x05\x34\x12", 4, PLN, "add ax, imm16 (66)"),
+	D(M16, "\x05\x34\x12", 3, PLN, "16: add ax, imm16"),
+	D(M16, "\x66\x05\x78\x56\x34\x12", 6, PLN, "16: add eax, imm32 (66)"),
+	D(M32, "\x01\xc8", 2, PLN, "add eax, ecx"),
+	D(M32, "\x01\x08", 2, STP, "add [eax], ecx"),
+	D(M32, "\x3b\xc1", 2, PLN, "cmp eax, ecx"),
+	D(M32, "\x81\xc1\x78\x56\x34\x12", 6, PLN, "add ecx, imm32"),
+	D(M32, "\x66\x81\xc1\x34\x12", 5, PLN, "add cx, imm16"),
+	D(M32, "\x83\xc1\x01", 3, PLN, "add ecx, imm8"),
+	D(M32, "\x80\xc1\x01", 3, PLN, "add cl, imm8"),
+	D(M32, "\x82\xc1\x01", 3, PLN, "82 alias outside 64-bit"),
+	D(M32, "\x69\xc0\x10\x00\x00\x00", 6, PLN, "imul eax, eax, imm32"),
+	D(M32, "\x6b\xc0\x10", 3, PLN, "imul eax, eax, imm8"),
+	D(M32, "\x69\x00\x10\x00\x00\x00", 6, STP, "imul eax, [eax], imm32"),
+	D(M32, "\x40", 1, PLN, "inc eax"),
+	D(M16, "\x4a", 1, PLN, "16: dec dx"),
+	D(M32, "\x87\xcb", 2, PLN, "xchg ebx, ecx"),
+	D(M32, "\x88\xe0", 2, PLN, "mov al, ah"),
+	D(M32, "\x8c\xd8", 2, STP, "mov eax, ds"),
+	D(M32, "\x8e\xd8", 2, STP, "mov ds, eax"),
+	D(M32, "\x98", 1, PLN, "cwde"),
+	D(M32, "\x99", 1, PLN, "cdq"),
+	D(M32, "\xa8\x01", 2, PLN, "test al, imm8"),
+	D(M32, "\xa9\x78\x56\x34\x12", 5, PLN, "test eax, imm32"),
+	D(M32, "\xb0\x0e", 2, PLN, "mov al, imm8"),
+	D(M32, "\xb8\x78\x56\x34\x12", 5, PLN, "mov eax, imm32"),
+	D(M32, "\x66\xb8\x34\x12", 4, PLN, "mov ax, imm16"),
+	D(M16, "\xba\xd4\x03", 3, PLN, "16: mov dx, 0x3d4"),
+	D(M32, "\xc1\xe0\x04", 3, PLN, "shl eax, 4"),
+	D(M32, "\xd3\xe8", 2, PLN, "shr eax, cl"),
+	D(M32, "\xd1\x20", 2, STP, "shl [eax], 1"),
+	D(M32, "\xf5", 1, PLN, "cmc"),
+	D(M32, "\xfc", 1, PLN, "cld"),
+	D(M32, "\xfa", 1, STP, "cli"),
+	D(M32, "\xfb", 1, STP, "sti"),
+	D(M32, "\xf4", 1, STP, "hlt"),
+	D(M32, "\x9c", 1, STP, "pushf"),
+	D(M32, "\x50", 1, STP, "push eax"),
+	D(M32, "\xa4", 1, STP, "movsb"),
+	D(M32, "\xc6\xc0\x12", 3, STP, "mov al, imm8 via C6 (not listed)"),
+	D(M32, "\xc6\xc8\x12", 0, BAD, "C6 /1 is undefined"),
+	D(M32, "\xc7\xf8\x00\x00\x00\x00", 6, STP, "xbegin rel32"),
+
+	/* group 3, 4, 5 */
+	D(M32, "\xf6\xc0\x01", 3, PLN, "test al, imm8 (F6 /0)"),
+	D(M32, "\xf6\xc8\x01", 3, PLN, "test al, imm8 (F6 /1)"),
+	D(M32, "\xf7\xc0\x78\x56\x34\x12", 6, PLN, "test eax, imm32"),
+	D(M32, "\x66\xf7\xc0\x34\x12", 5, PLN, "test ax, imm16"),
+	D(M16, "\xf7\xc0\x34\x12", 4, PLN, "16: test ax, imm16"),
+	D(M32, "\xf7\xd0", 2, PLN, "not eax (no imm)"),
+	D(M32, "\xf7\xf1", 2, PLN, "div ecx"),
+	D(M32, "\xf6\x00\x01", 3, STP, "test byte [eax], imm8"),
+	D(M32, "\xf7\x60\x08", 3, STP, "mul dword [eax+8]"),
+	D(M32, "\xfe\xc0", 2, PLN, "inc al"),
+	D(M32, "\xfe\xd0", 0, BAD, "FE /2 is undefined"),
+	D(M32, "\xff\xc9", 2, PLN, "dec ecx"),
+	D(M32, "\xff\xd0", 2, STP, "call eax"),
+	D(M32, "\xff\x30", 2, STP, "push [eax]"),
+	D(M32, "\xff\xf8", 0, BAD, "FF /7 is undefined"),
+
+	/* ModRM, SIB, displacement: 32-bit addressing */
+	D(M32, "\x8b\x44\x24\x08", 4, STP, "mov eax, [esp+8]"),
+	D(M32, "\x8b\x04\x25\x78\x56\x34\x12", 7, STP,
+	  "SIB base=5 mod=0: disp32"),
+	D(M32, "\x8b\x44\x25\x08", 4, STP, "SIB base=5 mod=1: ebp+disp8"),
+	D(M32, "\x8b\x84\x24\x78\x56\x34\x12", 7, STP, "SIB mod=2 disp32"),
+	D(M32, "\x8b\x05\x78\x56\x34\x12", 6, STP, "mod=0 rm=5 disp32"),
+	D(M32, "\x8d\x04\x8d\x00\x00\x00\x00", 7, PLN,
+	  "lea eax, [ecx*4+0] (SIB, no base)"),
+	D(M32, "\x8d\x44\x88\x04", 4, PLN, "lea eax, [eax+ecx*4+4]"),
+	D(M32, "\x8d\xc0", 2, STP, "lea with mod=3 (#UD)"),
+	D(M32, "\x67\x8d\x46\xfe", 4, PLN, "67: lea eax, [bp-2]"),
+	D(M32, "\x67\x8b\x06\x34\x12", 5, STP, "67: mov eax, [0x1234]"),
+
+	/* 16-bit addressing */
+	D(M16, "\x8b\x46\x08", 3, STP, "16: mov ax, [bp+8]"),
+	D(M16, "\x8b\x06\x34\x12", 4, STP, "16: mov ax, [disp16]"),
+	D(M16, "\x8b\x86\x34\x12", 4, STP, "16: mov ax, [bp+disp16]"),
+	D(M16, "\x8b\x04", 2, STP, "16: mov ax, [si]"),
+	D(M16, "\x88\x07", 2, STP, "16: mov [bx], al"),
+	D(M16, "\x8d\x00", 2, PLN, "16: lea ax, [bx+si]"),
+	D(M16, "\x8d\x36\x34\x12", 4, PLN, "16: lea si, [disp16]"),
+	D(M16, "\x8d\x84\x34\x12", 4, PLN, "16: lea ax, [si+disp16]"),
+	D(M16, "\x67\x8d\x04\x24", 4, PLN, "16: 67 lea ax, [esp] (SIB)"),
+	D(M16, "\x67\x8d\x05\x78\x56\x34\x12", 7, PLN,
+	  "16: 67 lea ax, [disp32]"),
+	D(M16, "\x66\x67\x81\x84\x24\x78\x56\x34\x12\xef\xbe\xad\xde", 13,
+	  STP, "16: 66 67 add [esp+disp32], imm32"),
+
+	/* moffs, ENTER, far pointers, branches */
+	D(M32, "\xa1\x78\x56\x34\x12", 5, STP, "mov eax, [moffs32]"),
+	D(M32, "\x67\xa1\x34\x12", 4, STP, "67: mov eax, [moffs16]"),
+	D(M16, "\xa0\x34\x12", 3, STP, "16: mov al, [moffs16]"),
+	D(M16, "\x67\xa3\x78\x56\x34\x12", 6, STP, "16: 67 moffs32"),
+	D(M32, "\xc8\x10\x00\x01", 4, STP, "enter 16, 1"),
+	D(M16, "\xc8\x10\x00\x00", 4, STP, "16: enter 16, 0"),
+	D(M32, "\x9a\x78\x56\x34\x12\x08\x00", 7, STP, "call far ptr16:32"),
+	D(M32, "\x66\x9a\x34\x12\x08\x00", 6, STP, "66: call far ptr16:16"),
+	D(M16, "\xea\x00\x7c\x00\x00", 5, STP, "16: jmp far ptr16:16"),
+	D(M16, "\x66\xea\x00\x7c\x00\x00\x08\x00", 8, STP,
+	  "16: 66 jmp far ptr16:32"),
+	D(M32, "\xeb\xfe", 2, STP, "jmp short"),
+	D(M32, "\xe8\x00\x00\x00\x00", 5, STP, "call rel32"),
+	D(M32, "\x66\xe8\x00\x00", 4, STP, "66: call rel16"),
+	D(M16, "\xe9\x00\x00", 3, STP, "16: jmp rel16"),
+	D(M32, "\x0f\x84\x00\x00\x00\x00", 6, STP, "je rel32"),
+	D(M32, "\x75\x02", 2, STP, "jne rel8"),
+	D(M32, "\xe2\xfe", 2, STP, "loop"),
+	D(M32, "\xc2\x08\x00", 3, STP, "ret imm16"),
+	D(M32, "\xc3", 1, STP, "ret"),
+	D(M32, "\xcd\x10", 2, STP, "int 0x10"),
+	D(M32, "\xcf", 1, STP, "iret"),
+	D(M32, "\x9b", 1, STP, "fwait"),
+	D(M32, "\xd9\xc0", 2, STP, "fld st0"),
+	D(M32, "\xdd\x44\x24\x08", 4, STP, "fld qword [esp+8]"),
+
+	/* 0F map */
+	D(M32, "\x0f\xb6\xc0", 3, PLN, "movzx eax, al"),
+	D(M32, "\x0f\xb6\x00", 3, STP, "movzx eax, byte [eax]"),
+	D(M32, "\x0f\xbf\xc1", 3, PLN, "movsx eax, cx"),
+	D(M32, "\x0f\x44\xc1", 3, PLN, "cmove eax, ecx"),
+	D(M32, "\x0f\x94\xc0", 3, PLN, "sete al"),
+	D(M32, "\x0f\xa3\xc8", 3, PLN, "bt eax, ecx"),
+	D(M32, "\x0f\xba\xe0\x05", 4, PLN, "bt eax, 5 (0F BA /4)"),
+	D(M32, "\x0f\xba\xc0\x05", 4, STP, "0F BA /0 is N in the emulator"),
+	D(M32, "\x0f\xa4\xc1\x04", 4, PLN, "shld ecx, eax, 4"),
+	D(M32, "\x0f\xad\xc1", 3, PLN, "shrd ecx, eax, cl"),
+	D(M32, "\x0f\xaf\xc1", 3, PLN, "imul eax, ecx"),
+	D(M32, "\x0f\xc8", 2, PLN, "bswap eax"),
+	D(M32, "\x66\x0f\xc8", 3, STP, "bswap ax (undefined)"),
+	D(M32, "\x0f\xbc\xc1", 3, PLN, "bsf eax, ecx"),
+	D(M32, "\xf3\x0f\xbc\xc1", 4, STP, "tzcnt (F3)"),
+	D(M32, "\x0f\xc1\xc0", 3, PLN, "xadd eax, eax"),
+	D(M32, "\x0f\xb1\xc1", 3, STP, "cmpxchg ecx, eax"),
+	D(M32, "\x0f\xa2", 2, STP, "cpuid"),
+	D(M32, "\x0f\x31", 2, STP, "rdtsc"),
+	D(M32, "\x0f\x0b", 2, STP, "ud2"),
+	D(M32, "\x0f\x1f\x44\x00\x00", 5, STP, "nopl [eax+eax+0]"),
+	D(M32, "\x0f\x01\xd0", 3, STP, "xgetbv"),
+	D(M32, "\x0f\x20\xc0", 3, STP, "mov eax, cr0"),
+	D(M32, "\x0f\x22\x05", 3, STP, "mov cr0, ebp: mod ignored, no disp"),
+	D(M32, "\x0f\x38\xf0\x00", 4, STP, "movbe eax, [eax]"),
+	D(M32, "\x66\x0f\x38\x00\x04\x24", 6, STP, "pshufb xmm0, [esp]"),
+	D(M32, "\x0f\x3a\x0f\xc1\x08", 5, STP, "palignr mm0, mm1, 8"),
+	D(M32, "\x66\x0f\x3a\x0f\x44\x24\x08\x04", 8, STP,
+	  "palignr xmm0, [esp+8], 4"),
+	D(M32, "\x0f\x70\xc1\x1b", 4, STP, "pshufw (0F 70 imm8)"),
+	D(M32, "\x0f\x04", 0, BAD, "0F 04 undefined"),
+	D(M32, "\x0f\x24\xc0", 0, BAD, "0F 24 (mov from tr) undefined"),
+	D(M32, "\x0f\x39", 0, BAD, "0F 39 undefined"),
+	D(M32, "\xf2\x0f\x78\xc1\x01\x02", 0, BAD, "F2 0F 78 vendor specific"),
+
+	/* VEX, EVEX, XOP and their legacy twins */
+	D(M32, "\xc5\xf8\x77", 0, BAD, "vzeroupper (VEX C5)"),
+	D(M32, "\xc4\xe2\x79\x00\xc1", 0, BAD, "VEX C4"),
+	D(M32, "\xc4\x00", 2, STP, "les eax, [eax]"),
+	D(M32, "\x62\xf1\x7c\x48\x28\xc1", 0, BAD, "EVEX"),
+	D(M32, "\x62\x00", 2, STP, "bound eax, [eax]"),
+	D(M32, "\x8f\xe8\x78\xc0\xc1\x01", 0, BAD, "XOP"),
+	D(M32, "\x8f\xc0", 2, STP, "pop eax (8F /0)"),
+
+	/* opcodes that exist only outside 64-bit mode */
+	D(M32, "\x06", 1, STP, "push es"),
+	D(M32, "\x27", 1, STP, "daa"),
+	D(M32, "\xd4\x0a", 2, STP, "aam"),
+	D(M32, "\xd6", 1, STP, "salc"),
+	D(M32, "\xce", 1, STP, "into"),
+	D(M64, "\x06", 0, BAD, "64: push es"),
+	D(M64, "\x07", 0, BAD, "64: pop es"),
+	D(M64, "\x0e", 0, BAD, "64: push cs"),
+	D(M64, "\x16", 0, BAD, "64: push ss"),
+	D(M64, "\x17", 0, BAD, "64: pop ss"),
+	D(M64, "\x1e", 0, BAD, "64: push ds"),
+	D(M64, "\x1f", 0, BAD, "64: pop ds"),
+	D(M64, "\x27", 0, BAD, "64: daa"),
+	D(M64, "\x2f", 0, BAD, "64: das"),
+	D(M64, "\x37", 0, BAD, "64: aaa"),
+	D(M64, "\x3f", 0, BAD, "64: aas"),
+	D(M64, "\x60", 0, BAD, "64: pusha"),
+	D(M64, "\x61", 0, BAD, "64: popa"),
+	D(M64, "\x62\x00", 0, BAD, "64: 62 (EVEX)"),
+	D(M64, "\x82\xc0\x01", 0, BAD, "64: 82"),
+	D(M64, "\x9a\x00\x00\x00\x00\x08\x00", 0, BAD, "64: call far"),
+	D(M64, "\xc4\x00\x00\x00", 0, BAD, "64: C4 (VEX)"),
+	D(M64, "\xc5\x00\x00", 0, BAD, "64: C5 (VEX)"),
+	D(M64, "\xce", 0, BAD, "64: into"),
+	D(M64, "\xd4\x0a", 0, BAD, "64: aam"),
+	D(M64, "\xd5\x0a", 0, BAD, "64: aad"),
+	D(M64, "\xd6", 0, BAD, "64: salc"),
+	D(M64, "\xea\x00\x00\x00\x00\x08\x00", 0, BAD, "64: jmp far"),
+
+	/* 64-bit: REX, imm64, RIP-relative, moffs64 */
+	D(M64, "\x48\xb8\x88\x77\x66\x55\x44\x33\x22\x11", 10, PLN,
+	  "64: mov rax, imm64"),
+	D(M64, "\xb8\x78\x56\x34\x12", 5, PLN, "64: mov eax, imm32"),
+	D(M64, "\x66\xb8\x34\x12", 4, PLN, "64: mov ax, imm16"),
+	D(M64, "\x66\x48\xb8\x88\x77\x66\x55\x44\x33\x22\x11", 11, PLN,
+	  "64: 66 REX.W mov: imm64"),
+	D(M64, "\x48\x66\xb8\x34\x12", 5, PLN,
+	  "64: REX.W then 66: REX ignored, imm16"),
+	D(M64, "\x41\xb8\x78\x56\x34\x12", 6, PLN, "64: mov r8d, imm32"),
+	D(M64, "\x49\xbf\x88\x77\x66\x55\x44\x33\x22\x11", 10, PLN,
+	  "64: mov r15, imm64"),
+	D(M64, "\x48\x05\x78\x56\x34\x12", 6, PLN, "64: add rax, imm32"),
+	D(M64, "\x48\x81\xc1\x78\x56\x34\x12", 7, PLN, "64: add rcx, imm32"),
+	D(M64, "\x48\xc7\xc0\x78\x56\x34\x12", 7, STP, "64: mov rax, imm32 (C7)"),
+	D(M64, "\x48\x8d\x05\x00\x10\x00\x00", 7, PLN, "64: lea rax, [rip+x]"),
+	D(M64, "\x67\x8d\x05\x00\x10\x00\x00", 7, PLN, "64: lea eax, [eip+x]"),
+	D(M64, "\x8b\x05\x00\x10\x00\x00", 6, STP, "64: mov eax, [rip+x]"),
+	D(M64, "\x4f\x8d\x64\xa5\x00", 5, PLN,
+	  "64: lea r12, [r13+r12*4] (REX.B base=5 mod=1)"),
+	D(M64, "\x8d\x04\x25\x00\x10\x00\x00", 7, PLN, "64: lea eax, [abs32]"),
+	D(M64, "\x4c\x8b\x04\x24", 4, STP, "64: mov r8, [rsp]"),
+	D(M64, "\x48\xa1\x88\x77\x66\x55\x44\x33\x22\x11", 10, STP,
+	  "64: mov rax, [moffs64]"),
+	D(M64, "\xa0\x88\x77\x66\x55\x44\x33\x22\x11", 9, STP,
+	  "64: mov al, [moffs64]"),
+	D(M64, "\x67\xa1\x78\x56\x34\x12", 6, STP, "64: 67 moffs32"),
+	D(M64, "\x2e\x67\x48\x81\x84\x88\x78\x56\x34\x12\xef\xbe\xad\xde", 14,
+	  STP, "64: add [eax+ecx*4+d32], imm32"),
+	D(M64, "\xe8\x00\x00\x00\x00", 5, STP, "64: call rel32"),
+	D(M64, "\x66\xe8\x00\x00\x00\x00", 6, STP, "64: 66 call: still rel32"),
+	D(M64, "\x66\x0f\x85\x00\x00\x00\x00", 7, STP, "64: 66 jne: rel32"),
+	D(M64, "\x68\x78\x56\x34\x12", 5, STP, "64: push imm32"),
+	D(M64, "\x40\x90", 2, PLN, "64: rex nop"),
+	D(M64, "\x41\x90", 2, PLN, "64: xchg r8d, eax"),
+	D(M64, "\x48\x98", 2, PLN, "64: cdqe"),
+	D(M64, "\x48\x99", 2, PLN, "64: cqo"),
+	D(M64, "\xff\xc0", 2, PLN, "64: inc eax (FF /0)"),
+	D(M64, "\x48\xff\xca", 3, PLN, "64: dec rdx"),
+	D(M64, "\x0f\xbc\xc1", 3, STP, "64: bsf eax, ecx (upper-half quirk)"),
+	D(M64, "\x48\x0f\xbc\xc1", 4, PLN, "64: bsf rax, rcx"),
+	D(M64, "\x66\x0f\xbd\xc1", 4, PLN, "64: bsr ax, cx"),
+	D(M64, "\x49\x0f\xc8", 3, PLN, "64: bswap r8"),
+	D(M64, "\x48\x63\xc1", 3, STP, "64: movsxd (not listed)"),
+	D(M64, "\x0f\x05", 2, STP, "64: syscall"),
+	D(M64, "\x4d\x0f\x44\xc1", 4, PLN, "64: cmove r8, r9"),
+	D(M64, "\x40\x0f\xb6\xc6", 4, PLN, "64: movzx eax, sil"),
+
+	/* prefix counting and the 15-byte limit */
+	D(M32, "\x26\x2e\x36\x3e\x64\x65\x8b\xc0", 8, PLN,
+	  "segment overrides on mov eax, eax"),
+	D(M32, "\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66"
+	  "\x90", 15, PLN, "14 prefixes + nop = 15 bytes"),
+	D(M32, "\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66"
+	  "\x66\x90", 0, BAD, "15 prefixes + nop = 16 bytes"),
+	D(M64, "\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48"
+	  "\x90", 15, PLN, "64: 14 REX + nop = 15 bytes"),
+	D(M64, "\x2e\x2e\x67\x48\x81\x84\x88\x78\x56\x34\x12\xef\xbe\xad\xde",
+	  15, STP, "64: 15-byte add"),
+	D(M64, "\x2e\x2e\x2e\x67\x48\x81\x84\x88\x78\x56\x34\x12\xef\xbe\xad"
+	  "\xde", 0, BAD, "64: 16-byte add"),
+	D(M32, "\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66"
+	  "\x66\x66\x66\x66", 0, BAD, "prefixes only, past 15 bytes"),
+};
+
+static void run_dec_cases(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dec_cases); i++) {
+		const struct dec_case *c = &dec_cases[i];
+		const u8 *p = at_end(c->bytes, c->n);
+		struct iob_insn in;
+		char diag[200], hex[64];
+		int ret, ok;
+
+		memset(&in, 0xa5, sizeof(in));
+		ret = iob_decode(p, c->n, c->mode, &in);
+		ok = ret == (int)c->len && in.len == c->len &&
+		     in.kind == c->kind;
+		if (ok && c->kind == IO)
+			ok = in.io_in == c->io_in && in.io_dx == c->io_dx &&
+			     in.io_size == c->io_size &&
+			     in.io_port == c->io_port;
+		hexdump(hex, sizeof(hex), p, c->n);
+		snprintf(diag, sizeof(diag),
+			 "[%s] got ret %d len %u kind %s in %u dx %u size %u port %#x; want len %u kind %s",
+			 hex, ret, in.len,
+			 in.kind < 4 ? kind_name[in.kind] : "?", in.io_in,
+			 in.io_dx, in.io_size, in.io_port, c->len,
+			 kind_name[c->kind]);
+		report(ok, diag, "decode %s-bit: %s", mode_name[c->mode],
+		       c->name);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Truncation: every cut of a long instruction is BAD, never overreads */
+
+struct trunc_case {
+	enum iob_mode mode;
+	const char *bytes;
+	unsigned int n;
+	const char *name;
+};
+
+#define T(m, b, nm) { m, b, sizeof(b) - 1, nm }
+
+static const struct trunc_case trunc_cases[] = {
+	T(M64, "\x2e\x67\x48\x81\x84\x88\x78\x56\x34\x12\xef\xbe\xad\xde",
+	  "64: add [eax+ecx*4+d32], imm32"),
+	T(M64, "\x48\xb8\x88\x77\x66\x55\x44\x33\x22\x11", "64: mov rax, imm64"),
+	T(M64, "\x2e\x2e\x67\x48\x81\x84\x88\x78\x56\x34\x12\xef\xbe\xad\xde",
+	  "64: 15-byte add"),
+	T(M64, "\x48\x8d\x05\x00\x10\x00\x00", "64: lea rip-relative"),
+	T(M16, "\x66\x67\x81\x84\x24\x78\x56\x34\x12\xef\xbe\xad\xde",
+	  "16: 66 67 add [esp+d32], imm32"),
+	T(M16, "\x8b\x86\x34\x12", "16: mov ax, [bp+disp16]"),
+	T(M32, "\xc8\x10\x00\x01", "enter"),
+	T(M32, "\x9a\x78\x56\x34\x12\x08\x00", "call far"),
+	T(M32, "\x66\x0f\x3a\x0f\x44\x24\x08\x04", "palignr xmm, [esp+8]"),
+	T(M32, "\xf7\xc0\x78\x56\x34\x12", "test eax, imm32"),
+	T(M32, "\x66\xe5\x71", "in ax, imm8"),
+};
+
+static void run_trunc_cases(void)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < ARRAY_SIZE(trunc_cases); i++) {
+		const struct trunc_case *c = &trunc_cases[i];
+		struct iob_insn in;
+		char diag[160];
+		int ok = 1, ret;
+
+		diag[0] = 0;
+		for (k = 0; k < c->n; k++) {
+			const u8 *p = at_end(c->bytes, k);
+
+			ret = iob_decode(p, k, c->mode, &in);
+			if (ret != 0 || in.len != 0 || in.kind != BAD) {
+				snprintf(diag, sizeof(diag),
+					 "cut at %u: ret %d kind %u", k, ret,
+					 in.kind);
+				ok = 0;
+				break;
+			}
+		}
+		if (ok) {
+			const u8 *p = at_end(c->bytes, c->n);
+
+			ret = iob_decode(p, c->n, c->mode, &in);
+			if (ret != (int)c->n) {
+				snprintf(diag, sizeof(diag),
+					 "full: ret %d want %u", ret, c->n);
+				ok = 0;
+			}
+		}
+		report(ok, diag, "truncate %s-bit at every cut: %s",
+		       mode_name[c->mode], c->name);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* iob_scan_block() cases                                              */
+
+struct blk_case {
+	enum iob_mode mode;
+	const char *bytes;
+	unsigned int n;
+	unsigned int max_insns;
+	int ret;
+	unsigned int size, n_insns, n_io, scanned, stop;
+	const char *name;
+};
+
+#define BLK(m, b, max, r, sz, ni, nio, sc, st, nm) \
+	{ m, b, sizeof(b) - 1, max, r, sz, ni, nio, sc, IOB_STOP_##st, nm }
+
+static const struct blk_case blk_cases[] = {
+	/* mov al, 0x0e; out 0x70, al; in al, 0x71 */
+	BLK(M16, "\xb0\x0e\xe6\x70\xe4\x71", 16, -1, 0, 0, 0, 0, INSN,
+	    "CMOS: starting at mov is not a block"),
+	/* out 0x70, al; in al, 0x71; mov al, 0x0f; out; in; ret */
+	BLK(M16, "\xe6\x70\xe4\x71\xb0\x0f\xe6\x70\xe4\x71\xc3", 16, 0, 10,
+	    5, 4, 10, INSN, "CMOS: two index/data pairs, ends at ret"),
+	BLK(M16, "\xe6\x70\xe4\x71", 16, 0, 4, 2, 2, 4, END,
+	    "CMOS: out/in up to the buffer end"),
+	/* out dx, al; inc dx; mov al, ah; out dx, al; dec dx; mov al, 0x0f;
+	 * out dx, al; inc dx; mov al, bl; out dx, al; jmp $
+	 */
+	BLK(M16, "\xee\x42\x88\xe0\xee\x4a\xb0\x0f\xee\x42\x88\xd8\xee\xeb\xfe",
+	    16, 0, 13, 10, 4, 13, INSN, "VGA: 4x out dx with inc/dec/mov"),
+	BLK(M32, "\xee\x42\x88\xe0\xee\x4a\xb0\x0f\xee\x42\x88\xd8\xee\xeb\xfe",
+	    16, 0, 13, 10, 4, 13, INSN, "VGA 32-bit"),
+	/* 64-bit: 42 is REX, use FF C2 / FF CA for inc/dec edx */
+	BLK(M64, "\xee\xff\xc2\x88\xe0\xee\xff\xca\xb0\x0f\xee\xff\xc2\x88"
+	    "\xd8\xee\xeb\xfe", 16, 0, 16, 10, 4, 16, INSN, "VGA 64-bit"),
+	/* out 0x43; out 0x40; out 0x40; cli */
+	BLK(M16, "\xe6\x43\xe6\x40\xe6\x40\xfa", 16, 0, 6, 3, 3, 6, INSN,
+	    "PIT: out 0x43, out 0x40, out 0x40"),
+	BLK(M32, "\xe6\x43\xb0\x9c\xe6\x40\xb0\x2e\xe6\x40\xc3", 16, 0, 10, 5,
+	    3, 10, INSN, "PIT with mov al, imm between"),
+	/* in al, dx; and al, 0x7f; or al, 0x80; xor al, 1; out dx, al; hlt */
+	BLK(M32, "\xec\x24\x7f\x0c\x80\x34\x01\xee\xf4", 16, 0, 8, 5, 2, 8,
+	    INSN, "ALU between in and out"),
+	BLK(M32, "\xec\x0f\xb6\xc0\x83\xe0\x0f\x66\x81\xc2\x01\x00\xee\xf4",
+	    16, 0, 13, 5, 2, 13, INSN, "movzx, and, add dx between IO"),
+	/* out 0x80, al; jmp $+2; out 0x80, al */
+	BLK(M32, "\xe6\x80\xeb\x00\xe6\x80", 16, 0, 2, 1, 1, 2, INSN,
+	    "jmp between IO ends the block before the jmp"),
+	BLK(M16, "\xec\x88\x07\xec", 16, 0, 1, 1, 1, 1, INSN,
+	    "memory operand between IO ends the block"),
+	BLK(M32, "\xec\x90\x90\x8b\x00\xec", 16, 0, 1, 1, 1, 3, INSN,
+	    "trailing plain insns are not in size"),
+	BLK(M32, "\xe6\x80\xb0\x01\xe6\x81", 16, 0, 6, 3, 2, 6, END,
+	    "IO at the very end of the buffer"),
+	BLK(M32, "\xe6\x80\xb0\x01\xe6", 16, 0, 2, 1, 1, 4, END,
+	    "IO truncated by the buffer end"),
+	BLK(M32, "\xe6\x80\xb0\x01", 16, 0, 2, 1, 1, 4, END,
+	    "plain insn at the end is not in size"),
+	BLK(M32, "\xec\x0f", 16, 0, 1, 1, 1, 1, END,
+	    "cut inside a valid opcode: END"),
+	BLK(M32, "\xec\x0f\x04\xec", 16, 0, 1, 1, 1, 1, BAD,
+	    "undefined opcode: BAD"),
+	BLK(M64, "\xec\x06\xec", 16, 0, 1, 1, 1, 1, BAD,
+	    "64: push es is BAD"),
+	BLK(M32, "\xec\xec\xec\xec\xec", 3, 0, 3, 3, 3, 3, LIMIT,
+	    "max_insns limit"),
+	BLK(M32, "\xec\x90\x90\xec", 3, 0, 1, 1, 1, 3, LIMIT,
+	    "limit after plain insns"),
+	BLK(M32, "\xec\xec\xec", 0, 0, 1, 1, 1, 1, LIMIT,
+	    "max_insns 0 is treated as 1"),
+	BLK(M32, "\xec\xec\xec", 3, 0, 3, 3, 3, 3, END,
+	    "limit and end together: END"),
+	BLK(M64, "\x66\xed\x48\x89\xc3\x48\xc1\xe8\x08\x66\xef\xc3", 16, 0, 11,
+	    4, 2, 11, INSN, "64: in ax, dx; mov rbx, rax; shr; out dx, ax"),
+	BLK(M64, "\xe4\x60\x48\x8b\x05\x00\x00\x00\x00\xe6\x60", 16, 0, 2, 1,
+	    1, 2, INSN, "64: rip-relative load between IO ends the block"),
+	BLK(M64, "\xe4\x60\x48\x8d\x05\x00\x00\x00\x00\xe6\x60", 16, 0, 11, 3,
+	    2, 11, END, "64: rip-relative lea between IO is plain"),
+	BLK(M32, "\x90\xe6\x80", 16, -1, 0, 0, 0, 0, INSN,
+	    "non-IO first byte returns -1"),
+	BLK(M32, "\xf3\xec\xec", 16, -1, 0, 0, 0, 0, INSN,
+	    "rep in first returns -1"),
+	BLK(M32, "\x6e\xec", 16, -1, 0, 0, 0, 0, INSN,
+	    "outsb first returns -1"),
+	BLK(M32, "\x66", 16, -1, 0, 0, 0, 0, END,
+	    "truncated first insn returns -1"),
+	BLK(M32, "", 16, -1, 0, 0, 0, 0, END, "empty buffer returns -1"),
+	BLK(M64, "\x0f\x04\xec", 16, -1, 0, 0, 0, 0, BAD,
+	    "BAD first insn returns -1"),
+};
+
+static void run_blk_cases(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(blk_cases); i++) {
+		const struct blk_case *c = &blk_cases[i];
+		const u8 *p = at_end(c->bytes, c->n);
+		struct iob_block b;
+		char diag[200];
+		int ret, ok;
+
+		memset(&b, 0xa5, sizeof(b));
+		ret = iob_scan_block(p, c->n, c->mode, c->max_insns, &b);
+		ok = ret == c->ret && b.size == c->size &&
+		     b.n_insns == c->n_insns && b.n_io == c->n_io &&
+		     b.scanned == c->scanned && b.stop == c->stop;
+		snprintf(diag, sizeof(diag),
+			 "got ret %d size %u n_insns %u n_io %u scanned %u stop %s; want %d %u %u %u %u %s",
+			 ret, b.size, b.n_insns, b.n_io, b.scanned,
+			 b.stop < 4 ? stop_name[b.stop] : "?", c->ret,
+			 c->size, c->n_insns, c->n_io, c->scanned,
+			 stop_name[c->stop]);
+		report(ok, diag, "block %s-bit: %s", mode_name[c->mode],
+		       c->name);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Miscellaneous                                                       */
+
+static void run_misc(void)
+{
+	static unsigned char big[6000];
+	struct iob_block b;
+	struct iob_insn in;
+	const u8 *p;
+	char diag[160];
+	int ret;
+
+	/* The scan is clamped to IOB_MAX_EXTENT bytes. */
+	memset(big, 0xec, sizeof(big));
+	p = at_end(big, sizeof(big));
+	ret = iob_scan_block(p, sizeof(big), M32, 100000, &b);
+	snprintf(diag, sizeof(diag), "ret %d size %u n_insns %u scanned %u",
+		 ret, b.size, b.n_insns, b.scanned);
+	report(ret == 0 && b.size == IOB_MAX_EXTENT &&
+	       b.n_insns == IOB_MAX_EXTENT && b.n_io == IOB_MAX_EXTENT &&
+	       b.scanned == IOB_MAX_EXTENT && b.stop == IOB_STOP_END, diag,
+	       "block: scan clamped to IOB_MAX_EXTENT");
+
+	/* A 2-byte IO at the very end of the extent. */
+	memset(big, 0x90, sizeof(big));
+	big[0] = 0xe6;
+	big[1] = 0x80;
+	big[IOB_MAX_EXTENT - 2] = 0xe6;
+	big[IOB_MAX_EXTENT - 1] = 0x81;
+	p = at_end(big, IOB_MAX_EXTENT);
+	ret = iob_scan_block(p, IOB_MAX_EXTENT, M32, 100000, &b);
+	snprintf(diag, sizeof(diag), "ret %d size %u n_insns %u n_io %u",
+		 ret, b.size, b.n_insns, b.n_io);
+	report(ret == 0 && b.size == IOB_MAX_EXTENT &&
+	       b.n_insns == IOB_MAX_EXTENT - 2 && b.n_io == 2 &&
+	       b.stop == IOB_STOP_END, diag,
+	       "block: nops up to IO at the end of a page");
+
+	/* Bad mode. */
+	p = at_end("\xec", 1);
+	ret = iob_decode(p, 1, (enum iob_mode)3, &in);
+	report(ret == 0 && in.kind == BAD, NULL, "decode: invalid mode is BAD");
+
+	/* avail 0 never touches the buffer. */
+	ret = iob_decode(guard_base + guard_data, 0, M32, &in);
+	report(ret == 0 && in.kind == BAD, NULL,
+	       "decode: avail 0 at the guard page is BAD");
+
+	/* Larger avail does not change the result. */
+	p = at_end("\xe5\x71\xf4\xf4\xf4\xf4\xf4\xf4\xf4\xf4\xf4\xf4\xf4\xf4"
+		   "\xf4\xf4\xf4\xf4", 18);
+	ret = iob_decode(p, 18, M32, &in);
+	report(ret == 2 && in.kind == IO && in.io_port == 0x71, NULL,
+	       "decode: avail beyond 15 bytes");
+}
+
+int main(void)
+{
+	unsigned int i, failed = 0;
+
+	guard_init();
+	run_dec_cases();
+	run_trunc_cases();
+	run_blk_cases();
+	run_misc();
+
+	printf("TAP version 13\n1..%u\n", n_results);
+	for (i = 0; i < n_results; i++) {
+		printf("%sok %u - %s\n", results[i].ok ? "" : "not ",
+		       i + 1, results[i].name);
+		if (!results[i].ok) {
+			failed++;
+			if (results[i].diag[0])
+				printf("# %s\n", results[i].diag);
+		}
+	}
+	printf("# Totals: pass:%u fail:%u\n", n_results - failed, failed);
+	return failed ? 1 : 0;
+}
