@@ -51,9 +51,6 @@ static struct ftrace_ops iob_destroy_ops = {
 	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
 };
 
-/* KVM calls this from kvm_destroy_vm() once the last reference is gone. */
-static char iob_destroy_fn[] = "kvm_arch_destroy_vm";
-
 /**
  * iob_hooks_install() - start redirecting kvm_fast_pio()
  *
@@ -64,12 +61,15 @@ static char iob_destroy_fn[] = "kvm_arch_destroy_vm";
  */
 int iob_hooks_install(void)
 {
+	/* KVM calls it from kvm_destroy_vm() once the VM's last ref is gone */
+	unsigned char destroy_fn[] = "kvm_arch_destroy_vm";
 	int r;
 
-	r = ftrace_set_filter(&iob_destroy_ops, (unsigned char *)iob_destroy_fn,
-			      strlen(iob_destroy_fn), 1);
+	/* ftrace parses the pattern in place: hand it a writable copy. */
+	r = ftrace_set_filter(&iob_destroy_ops, destroy_fn,
+			      strlen(destroy_fn), 1);
 	if (r) {
-		pr_err(IOB_NAME ": cannot trace %s: %d\n", iob_destroy_fn, r);
+		pr_err(IOB_NAME ": cannot trace %s: %d\n", destroy_fn, r);
 		return r;
 	}
 	r = register_ftrace_function(&iob_destroy_ops);
