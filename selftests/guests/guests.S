@@ -169,6 +169,30 @@ GUEST(single)
 	hlt
 END(single)
 
+/*
+ * Stress: iteration count at 0x500; every round patches an immediate
+ * inside its own block (vCPUs sharing the code patch it concurrently).
+ * Five userspace IO instructions per round, whatever the patches.
+ */
+GUEST(stress)
+	mov	0x500, %cx
+1:	mov	%cl, %al
+	and	$0x3f, %al
+	mov	%al, ABS(2f, guest_stress_start) + 1
+	mov	$0x0e, %al
+	out	%al, $0x70
+2:	mov	$0x00, %al
+	out	%al, $0x71
+	in	$0x71, %al
+	mov	$0x3d4, %dx
+	out	%al, %dx
+	inc	%dx
+	out	%al, %dx
+	dec	%cx
+	jnz	1b
+	hlt
+END(stress)
+
 	.code64
 /* 64-bit code: VGA update with REX-prefixed register work. */
 GUEST(long)

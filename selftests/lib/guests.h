@@ -22,6 +22,7 @@ GUEST_DECL(pgend);
 GUEST_DECL(fault);
 GUEST_DECL(single);
 GUEST_DECL(long);
+GUEST_DECL(stress);
 
 /**
  * struct guest_case - one guest scenario

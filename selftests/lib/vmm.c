@@ -366,6 +366,13 @@ void vmm_destroy(struct vmm *vm)
 {
 	if (vm->run && vm->run != MAP_FAILED)
 		munmap(vm->run, vm->run_size);
+	if (vm->borrowed) {
+		if (vm->vcpu_fd >= 0)
+			close(vm->vcpu_fd);
+		memset(vm, 0, sizeof(*vm));
+		vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
+		return;
+	}
 	if (vm->mem && vm->mem != (uint8_t *)MAP_FAILED)
 		munmap(vm->mem, VMM_MEM_SIZE);
 	if (vm->vcpu_fd >= 0)
@@ -626,4 +633,54 @@ out:
 	free(descs);
 	close(fd);
 	return val;
+}
+
+/**
+ * vmm_add_vcpu() - another vCPU in an existing VM
+ * @vm:  VM created by vmm_create() (its vCPU 0 supplies mode and segments)
+ * @cpu: view to initialize for the new vCPU (fully overwritten)
+ * @id:  vCPU id (> 0)
+ * @rip: where the new vCPU starts
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_add_vcpu(struct vmm *vm, struct vmm *cpu, int id, uint64_t rip)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int ret;
+
+	memset(cpu, 0, sizeof(*cpu));
+	cpu->borrowed = true;
+	cpu->kvm_fd = vm->kvm_fd;
+	cpu->vm_fd = vm->vm_fd;
+	cpu->mem = vm->mem;
+	cpu->run = MAP_FAILED;
+	cpu->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (cpu->vcpu_fd < 0)
+		goto err;
+	cpu->run_size = vm->run_size;
+	cpu->run = mmap(NULL, cpu->run_size, PROT_READ | PROT_WRITE,
+			MAP_SHARED, cpu->vcpu_fd, 0);
+	if (cpu->run == MAP_FAILED)
+		goto err;
+	ret = vmm_set_cpuid(cpu);
+	if (ret) {
+		errno = -ret;
+		goto err;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) ||
+	    ioctl(cpu->vcpu_fd, KVM_SET_SREGS, &sregs))
+		goto err;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rsp = VMM_STACK_TOP - 0x1000 * id;
+	regs.rflags = 0x2;
+	if (ioctl(cpu->vcpu_fd, KVM_SET_REGS, &regs))
+		goto err;
+	return 0;
+err:
+	ret = errno ? -errno : -EIO;
+	vmm_destroy(cpu);
+	return ret;
 }

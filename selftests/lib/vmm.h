@@ -56,6 +56,8 @@ struct vmm {
 	void *priv;
 	/* coalesced ring inside the kvm_run mapping, set by vmm_coalesce_pio() */
 	struct kvm_coalesced_mmio_ring *ring;
+	/* a second vCPU's view (vmm_add_vcpu): VM fds and RAM not owned */
+	bool borrowed;
 };
 
 /*
@@ -68,6 +70,12 @@ int vmm_create(struct vmm *vm, enum vmm_mode mode, const void *code,
 int vmm_create_with_irqchip(struct vmm *vm, enum vmm_mode mode,
 			    const void *code, size_t len);
 void vmm_destroy(struct vmm *vm);
+/*
+ * Create another vCPU in @vm's VM, described by @cpu: it shares the VM and
+ * its RAM (not owned: destroy @cpu before @vm), has its own kvm_run, IO
+ * log and counters, the same mode as @vm's vCPU and starts at @rip.
+ */
+int vmm_add_vcpu(struct vmm *vm, struct vmm *cpu, int id, uint64_t rip);
 /*
  * Run until the guest executes HLT or an OUT to VMM_DONE_PORT (returns 0), an unexpected exit
  * (returns -1 and prints it to stderr), or @max_runs KVM_RUN calls
