@@ -109,9 +109,12 @@ static void fuzz_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 	CHECK(r > 0 && in.kind == IOB_INSN_IO);
 	CHECK(b.n_io >= 1 && b.size >= in.len);
 
-	/* Walk the block again: plain and IO only, ending on an IO. */
+	/*
+	 * Walk the block again, as the kernel does, with only the block bytes
+	 * available: plain and IO only, ending on an IO.
+	 */
 	while (off < b.size) {
-		r = iob_decode(buf + off, lim - off, mode, &in);
+		r = iob_decode(buf + off, b.size - off, mode, &in);
 		CHECK(r > 0);
 		CHECK(in.kind == IOB_INSN_IO || in.kind == IOB_INSN_PLAIN);
 		off += r;
@@ -125,7 +128,7 @@ static void fuzz_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 
 	/* From the block end to the stop point: plain instructions only. */
 	while (off < b.scanned) {
-		r = iob_decode(buf + off, lim - off, mode, &in);
+		r = iob_decode(buf + off, b.scanned - off, mode, &in);
 		CHECK(r > 0 && in.kind == IOB_INSN_PLAIN);
 		off += r;
 		n++;
