@@ -18,9 +18,10 @@
  *
  * Encodings that are undefined for every ModRM and prefix combination are
  * IOB_INSN_BAD (this includes 0F 24/0F 26, the 386/486 test register moves,
- * and the vendor specific 66/F2 0F 78 AMD EXTRQ/INSERTQ), as are the one-byte opcodes that do not exist in 64-bit mode
- * (06 07 0E 16 17 1E 1F 27 2F 37 3F 60 61 62 82 9A C4 C5 CE D4 D5 D6 EA) and
- * VEX (C4/C5), EVEX (62) and XOP (8F) encodings in every mode. Instructions
+ * and the vendor specific 66/F2 0F 78, AMD's EXTRQ/INSERTQ), as are the
+ * one-byte opcodes that do not exist in 64-bit mode (06 07 0E 16 17 1E 1F 27
+ * 2F 37 3F 60 61 62 82 9A C4 C5 CE D4 D5 D6 EA) and VEX (C4/C5), EVEX (62)
+ * and XOP (8F with ModRM.reg != 0) encodings in every mode. Instructions
  * longer than IOB_MAX_INSN_LEN bytes are IOB_INSN_BAD.
  *
  * Near branches with a 16/32-bit displacement (E8, E9, 0F 80-8F) always take
@@ -84,9 +85,9 @@
  *     DAS, D4 AAM, D5 AAD, D6 SALC are implemented but not whitelisted.
  *   - 0F BA /0-/3, FE /2-/7, FF /7, 8D with mod == 3 are undefined or N.
  *   - C6/C7 /0 with mod == 3 (MOV r, imm), 63 MOVSXD, 9E SAHF, 9F LAHF and
- *     the 0F 1F / 0F 18 hint NOPs are emulated correctly but not
- *     whitelisted: compilers and assemblers do not put them between port
- *     accesses (the NOPs also carry a memory operand).
+ *     the 0F 1F / 0F 18 hint NOPs look correctly emulated but are left out
+ *     to keep the list small (the NOPs usually carry a memory operand,
+ *     which the rule above excludes).
  * Everything else (branches, calls, returns, INT/IRET, HLT, CLI/STI, PUSH,
  * POP, PUSHF/POPF, string instructions including INS/OUTS, segment register
  * loads, any memory operand, system instructions, x87/MMX/SSE) is
