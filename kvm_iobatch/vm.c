@@ -112,8 +112,6 @@ static void iob_vm_free_work(struct work_struct *work)
 	xa_destroy(&vm->vcpus);
 	kfree(vm);
 	atomic_dec(&iob_nr_vms);
-	/* Last: iob_vms_exit() drains iob_wq before the module goes. */
-	module_put(THIS_MODULE);
 }
 
 /**
@@ -166,7 +164,7 @@ out:
  *
  * Runs in atomic context (an ftrace callback): the state is unlinked now,
  * so a new VM at the same address starts afresh, and freed from a work
- * item.
+ * item. The VM's module reference is dropped here.
  */
 void iob_vm_destroyed(struct kvm *kvm)
 {
@@ -178,6 +176,12 @@ void iob_vm_destroyed(struct kvm *kvm)
 	hash_del_rcu(&vm->node);
 	spin_unlock(&iob_vms_lock);
 	queue_work(iob_wq, &vm->free_work);
+	/*
+	 * No vCPU of this VM runs any more, so none can call into us: the
+	 * module may go now (rmmod right after the VM is closed works);
+	 * iob_vms_exit() drains iob_wq, so the teardown still completes.
+	 */
+	module_put(THIS_MODULE);
 }
 
 /**
