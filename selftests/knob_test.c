@@ -98,7 +98,7 @@ static void test_vm_extent_file(void)
 	iob_vm_path(&vm, "extent", path, sizeof(path));
 	tap_ok(!iob_read_long(path, &v) && v == -1,
 	       "per-VM extent file exists, follows the global knob (%lld)", v);
-	for (i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad_values); i++) {
 		if (!strcmp(bad_values[i], "-1"))
 			continue;
 		err = iob_write_file(path, bad_values[i]);
@@ -219,7 +219,7 @@ static int hold(void)
 
 int main(int argc, char **argv)
 {
-	unsigned int n_bad = sizeof(bad_values) / sizeof(bad_values[0]);
+	unsigned int n_bad = ARRAY_SIZE(bad_values);
 	static const char * const bad_insns[] = { "0", "257", "x", " " };
 	static const char * const bad_entries[] = { "65537", "-5", "y" };
 

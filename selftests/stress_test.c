@@ -31,7 +31,7 @@
 #define IO_PER_ROUND	5
 #define CHURN		20
 
-static volatile int vcpus_running;
+static int vcpus_running;
 
 struct cpu_job {
 	struct vmm *cpu;
@@ -55,7 +55,7 @@ static void *knob_thread(void *arg)
 	unsigned long *changes = arg;
 	unsigned int i = 0;
 
-	while (vcpus_running > 0) {
+	while (__atomic_load_n(&vcpus_running, __ATOMIC_ACQUIRE) > 0) {
 		iob_write_file(IOB_SYSFS "/extent", extents[i % 5]);
 		iob_write_file(IOB_SYSFS "/max_insns", insns[i % 4]);
 		iob_write_file(IOB_SYSFS "/max_entries", entries[i % 4]);

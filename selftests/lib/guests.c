@@ -4,6 +4,7 @@
  * io_exits with the module, or "unchanged" (0).
  */
 #include "guests.h"
+#include "tap.h"
 
 #define G(n) .start = guest_##n##_start, .end = guest_##n##_end
 
@@ -29,4 +30,4 @@ const struct guest_case guest_cases[] = {
 	  .stat = "blocks" },
 };
 
-const unsigned int n_guest_cases = sizeof(guest_cases) / sizeof(guest_cases[0]);
+const unsigned int n_guest_cases = ARRAY_SIZE(guest_cases);

@@ -14,6 +14,10 @@
 
 #include <stdbool.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define TAP_PASS	0
 #define TAP_FAIL	1
 #define TAP_SKIP	4
