@@ -18,48 +18,11 @@
 
 #include "guests.h"
 #include "iobstat.h"
+#include "result.h"
 #include "tap.h"
 #include "vmm.h"
 
 #define MAX_RUNS 100000
-
-struct run_result {
-	char name[32];
-	int status;
-	struct kvm_regs regs;
-	uint64_t mem_hash;
-	uint64_t io_hash;
-	unsigned int n_io;
-	unsigned long user_io_exits;
-	long long io_exits;
-};
-
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	while (n--) {
-		h ^= *b++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-static uint64_t iolog_hash(const struct vmm *vm)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	unsigned int i, n = vm->n_io < VMM_MAX_IOLOG ? vm->n_io : VMM_MAX_IOLOG;
-
-	for (i = 0; i < n; i++) {
-		const struct vmm_io *io = &vm->iolog[i];
-
-		h = fnv1a(h, &io->port, sizeof(io->port));
-		h = fnv1a(h, &io->size, sizeof(io->size));
-		h = fnv1a(h, &io->in, sizeof(io->in));
-		h = fnv1a(h, &io->data, sizeof(io->data));
-	}
-	return h;
-}
 
 /* Run one guest; the VM stays alive for the caller to inspect. */
 static int run_case(const struct guest_case *c, struct vmm *vm,
@@ -69,7 +32,6 @@ static int run_case(const struct guest_case *c, struct vmm *vm,
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->name, sizeof(r->name), "%s", c->name);
 	err = c->irqchip ? vmm_create_with_irqchip(vm, c->mode, c->start, len)
 			 : vmm_create(vm, c->mode, c->start, len);
 	if (err) {
@@ -83,41 +45,30 @@ static int run_case(const struct guest_case *c, struct vmm *vm,
 		tap_diag("%s: no coalesced PIO", c->name);
 		return -1;
 	}
-	r->status = vmm_run(vm, MAX_RUNS);
-	vmm_get_regs(vm, &r->regs);
-	r->mem_hash = fnv1a(0xcbf29ce484222325ULL, vm->mem, VMM_MEM_SIZE);
-	r->io_hash = iolog_hash(vm);
-	r->n_io = vm->n_io;
-	r->user_io_exits = vm->exits[KVM_EXIT_IO];
-	r->io_exits = vmm_vcpu_stat(vm, "io_exits");
+	result_collect(vm, vmm_run(vm, MAX_RUNS), c->name, r);
 	return 0;
 }
 
 static int record(const char *file)
 {
-	struct run_result r;
+	struct run_result r[64];
 	unsigned int i;
 	struct vmm vm;
-	FILE *f;
 
 	if (iob_loaded())
 		return tap_skip_all("kvm_iobatch is loaded: record needs stock KVM");
-	f = fopen(file, "wb");
-	if (!f)
-		return tap_skip_all("cannot write %s", file);
-	tap_plan(n_guest_cases);
+	tap_plan(n_guest_cases + 1);
 	for (i = 0; i < n_guest_cases; i++) {
 		const struct guest_case *c = &guest_cases[i];
-		int err = run_case(c, &vm, &r);
+		int err = run_case(c, &vm, &r[i]);
 
-		tap_ok(!err && r.status == 0 && r.io_exits > 0,
+		tap_ok(!err && r[i].status == 0 && r[i].io_exits > 0,
 		       "stock %s: ran to the end, %u userspace IO, io_exits %lld",
-		       c->name, r.n_io, r.io_exits);
+		       c->name, r[i].n_io, r[i].io_exits);
 		if (!err)
 			vmm_destroy(&vm);
-		fwrite(&r, sizeof(r), 1, f);
 	}
-	fclose(f);
+	tap_ok(!result_save(file, r, n_guest_cases), "saved to %s", file);
 	return tap_finish();
 }
 
@@ -163,18 +114,11 @@ static int compare(const char *file)
 {
 	struct run_result s[64];
 	unsigned int i;
-	FILE *f;
 
 	if (!iob_loaded())
 		return tap_skip_all("kvm_iobatch is not loaded");
-	f = fopen(file, "rb");
-	if (!f)
+	if (result_load(file, s, n_guest_cases))
 		return tap_skip_all("no stock record %s", file);
-	if (fread(s, sizeof(s[0]), n_guest_cases, f) != n_guest_cases) {
-		fclose(f);
-		return tap_skip_all("short stock record %s", file);
-	}
-	fclose(f);
 	tap_plan(n_guest_cases * 6);
 	for (i = 0; i < n_guest_cases; i++)
 		check_case(&guest_cases[i], &s[i]);

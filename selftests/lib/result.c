@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Saving and comparing what guest runs left behind.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "result.h"
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--) {
+		h ^= *b++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t iolog_hash(const struct vmm *vm)
+{
+	unsigned int i, n = vm->n_io < VMM_MAX_IOLOG ? vm->n_io : VMM_MAX_IOLOG;
+	uint64_t h = FNV_OFFSET;
+
+	for (i = 0; i < n; i++) {
+		const struct vmm_io *io = &vm->iolog[i];
+
+		h = fnv1a(h, &io->port, sizeof(io->port));
+		h = fnv1a(h, &io->size, sizeof(io->size));
+		h = fnv1a(h, &io->in, sizeof(io->in));
+		h = fnv1a(h, &io->data, sizeof(io->data));
+	}
+	return h;
+}
+
+/**
+ * result_collect() - record the state a run left behind
+ * @vm: the VM, after vmm_run()
+ * @status: what vmm_run() returned
+ * @name: label saved with the result
+ * @r: result
+ */
+void result_collect(struct vmm *vm, int status, const char *name,
+		    struct run_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->status = status;
+	vmm_get_regs(vm, &r->regs);
+	r->mem_hash = fnv1a(FNV_OFFSET, vm->mem, VMM_MEM_SIZE);
+	r->io_hash = iolog_hash(vm);
+	r->n_io = vm->n_io;
+	r->user_io_exits = vm->exits[KVM_EXIT_IO];
+	r->io_exits = vmm_vcpu_stat(vm, "io_exits");
+}
+
+/**
+ * result_save() - write results to a file
+ * @file: path
+ * @r: results
+ * @n: how many
+ *
+ * Return: 0 or -1.
+ */
+int result_save(const char *file, const struct run_result *r, unsigned int n)
+{
+	FILE *f = fopen(file, "wb");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fwrite(r, sizeof(*r), n, f) == n;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/**
+ * result_load() - read results saved by result_save()
+ * @file: path
+ * @r: results
+ * @n: how many
+ *
+ * Return: 0 or -1 (missing or short file).
+ */
+int result_load(const char *file, struct run_result *r, unsigned int n)
+{
+	FILE *f = fopen(file, "rb");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fread(r, sizeof(*r), n, f) == n;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+/**
+ * result_same_guest() - did two runs leave the same guest-visible state
+ * @a: one run
+ * @b: the other
+ *
+ * Return: true when status, registers, RAM and the userspace IO sequence
+ * are identical.
+ */
+bool result_same_guest(const struct run_result *a, const struct run_result *b)
+{
+	return a->status == b->status &&
+	       !memcmp(&a->regs, &b->regs, sizeof(a->regs)) &&
+	       a->mem_hash == b->mem_hash && a->n_io == b->n_io &&
+	       a->io_hash == b->io_hash &&
+	       a->user_io_exits == b->user_io_exits;
+}

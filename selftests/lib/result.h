@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a guest run left behind, in a form that can be saved on stock KVM
+ * and compared with a run under kvm_iobatch: final registers, a hash of
+ * guest RAM and of the userspace IO sequence, exit counts.
+ */
+#ifndef IOB_RESULT_H
+#define IOB_RESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmm.h"
+
+struct run_result {
+	char name[32];
+	int status;
+	struct kvm_regs regs;
+	uint64_t mem_hash;
+	uint64_t io_hash;
+	unsigned int n_io;
+	unsigned long user_io_exits;
+	long long io_exits;
+};
+
+/* Fill @r from @vm after vmm_run() returned @status. */
+void result_collect(struct vmm *vm, int status, const char *name,
+		    struct run_result *r);
+/* Save/load @n results; 0 or -1. */
+int result_save(const char *file, const struct run_result *r, unsigned int n);
+int result_load(const char *file, struct run_result *r, unsigned int n);
+/* Same registers, RAM and userspace IO sequence? */
+bool result_same_guest(const struct run_result *a, const struct run_result *b);
+
+#endif /* IOB_RESULT_H */
