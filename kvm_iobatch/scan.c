@@ -47,7 +47,7 @@
  *     00-05 08-0D 10-15 18-1D 20-25 28-2D 30-35 38-3D  ALU (fastop)
  *     40-4F     INC/DEC r (16/32-bit code only; REX in 64-bit code)
  *     69 6B     IMUL r, r/m, imm (em_imul_3op)
- *     80 81 83  group 1 (fastop); 82 too outside 64-bit code
+ *     80 81 83  group 1 (fastop)
  *     84-87     TEST, XCHG
  *     88-8B     MOV
  *     8D        LEA (mod != 3)
@@ -55,9 +55,9 @@
  *     98 99     CBW/CWDE/CDQE, CWD/CDQ/CQO
  *     A8 A9     TEST rAX, imm
  *     B0-BF     MOV r, imm (imm64 with REX.W)
- *     C0 C1 D0-D3  group 2 shifts and rotates (fastop)
+ *     C0 C1 D0-D3  group 2 shifts and rotates (fastop), not /6
  *     F5 F8 F9 FC FD  CMC, CLC, STC, CLD, STD
- *     F6 F7     group 3 /0-/7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV
+ *     F6 F7     group 3 /0 /2-/7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV
  *               (#DE from DIV/IDIV ends the block in the kernel)
  *     FE FF     /0 INC, /1 DEC
  *   0F map
@@ -73,6 +73,11 @@
  *     C0 C1     XADD (SrcWrite is written back before the destination, so
  *               XADD r, r with the same register matches hardware)
  *     C8-CF     BSWAP, except with a 16-bit operand
+ *
+ * Undocumented aliases stay out even where the emulator runs them (82 for
+ * 80, group 2 /6 for SHL, F6/F7 /1 for TEST): CPUs differ on them (QEMU's
+ * TCG raises #UD for F6/F7 /1, which diff_test found), and a block must
+ * not turn a fault into a result.
  *
  * Emulator gaps and divergences that keep an instruction out of the list:
  *   - BSF/BSR with a zero source: the emulator skips the write back
@@ -504,15 +509,17 @@ static int dec_is_plain(const struct iob_dec *d)
 		switch (op) {
 		case 0x40 ... 0x4f:	/* INC/DEC r, never reached in 64-bit */
 			return d->mode != IOB_MODE_64;
-		case 0x82:
-			return regform && d->mode != IOB_MODE_64;
+		case 0x82:	/* undocumented alias of 80: see below */
+			return 0;
 		case 0x69: case 0x6b:
 		case 0x80: case 0x81: case 0x83:
 		case 0x84 ... 0x8b:
-		case 0xc0: case 0xc1:
-		case 0xd0 ... 0xd3:
-		case 0xf6: case 0xf7:
 			return regform;
+		case 0xc0: case 0xc1:
+		case 0xd0 ... 0xd3:	/* /6 is an undocumented SHL alias */
+			return regform && reg != 6;
+		case 0xf6: case 0xf7:	/* /1 is an undocumented TEST alias */
+			return regform && reg != 1;
 		case 0x8d:
 			return d->has_modrm && mod != 3;
 		case 0x90 ... 0x99:

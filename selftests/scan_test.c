@@ -170,7 +170,9 @@ static const struct dec_case dec_cases[] = {
 	D(M32, "\x66\x81\xc1\x34\x12", 5, PLN, "add cx, imm16"),
 	D(M32, "\x83\xc1\x01", 3, PLN, "add ecx, imm8"),
 	D(M32, "\x80\xc1\x01", 3, PLN, "add cl, imm8"),
-	D(M32, "\x82\xc1\x01", 3, PLN, "82 alias outside 64-bit"),
+	D(M32, "\x82\xc1\x01", 3, STP, "82 alias of 80 (undocumented): stop"),
+	D(M32, "\xc1\xf0\x01", 3, STP, "shl alias C1 /6 (undocumented): stop"),
+	D(M32, "\xc1\xe0\x01", 3, PLN, "shl eax, 1 (C1 /4)"),
 	D(M32, "\x69\xc0\x10\x00\x00\x00", 6, PLN, "imul eax, eax, imm32"),
 	D(M32, "\x6b\xc0\x10", 3, PLN, "imul eax, eax, imm8"),
 	D(M32, "\x69\x00\x10\x00\x00\x00", 6, STP, "imul eax, [eax], imm32"),
@@ -205,7 +207,7 @@ static const struct dec_case dec_cases[] = {
 
 	/* group 3, 4, 5 */
 	D(M32, "\xf6\xc0\x01", 3, PLN, "test al, imm8 (F6 /0)"),
-	D(M32, "\xf6\xc8\x01", 3, PLN, "test al, imm8 (F6 /1)"),
+	D(M32, "\xf6\xc8\x01", 3, STP, "test alias F6 /1 (undocumented, #UD on TCG): stop"),
 	D(M32, "\xf7\xc0\x78\x56\x34\x12", 6, PLN, "test eax, imm32"),
 	D(M32, "\x66\xf7\xc0\x34\x12", 5, PLN, "test ax, imm16"),
 	D(M16, "\xf7\xc0\x34\x12", 4, PLN, "16: test ax, imm16"),
