@@ -6,7 +6,9 @@
  * 2. Hit: hash the recorded block's bytes; equal -> emulate the block.
  * 3. Miss or changed bytes: scan the extent from the IO instruction; two
  *    or more IO instructions in a straight-line run form a block. Store
- *    the result (also "no block here", so the next exit is cheap).
+ *    the result (also "no block here", so the next exit is cheap: such an
+ *    entry is trusted without reading the guest, and checked every
+ *    IOB_SINGLE_RECHECK hits).
  * 4. Emulate the block instruction by instruction with KVM's own emulator,
  *    from the very bytes that were hashed, in this one exit. The block
  *    ends early when an event becomes due, the emulator raises a fault or
@@ -24,6 +26,9 @@
 
 static int iob_step(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		    struct iob_vcpu *vs);
+
+/* A "no block here" entry is checked against the guest bytes every Nth hit. */
+#define IOB_SINGLE_RECHECK 16
 
 /*
  * Runs first on KVM_RUN after a userspace exit in the middle of a block:
@@ -188,6 +193,13 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	struct iob_entry e;
 
 	if (iob_table_lookup(vm, &key, &e) && e.avail == avail) {
+		/*
+		 * "No block here" needs no proof on every exit: passing the
+		 * exit to KVM is always correct. Code that has grown a block
+		 * since is found at the next periodic recheck.
+		 */
+		if (!e.size && atomic64_read(&e.hits) % IOB_SINGLE_RECHECK)
+			return 0;
 		if (!iob_guest_read(vcpu, w->lin, vs->buf, e.hashed)) {
 			iob_count(vm, IOB_STAT_READ_FAULTS, 1);
 			return 0;

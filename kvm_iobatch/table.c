@@ -51,7 +51,8 @@ void iob_table_destroy(struct iob_vm *vm)
  * iob_table_lookup() - find the entry for @key and count a hit
  * @vm: the VM
  * @key: linear RIP and mode
- * @copy: the entry's fields are copied here (not the linkage)
+ * @copy: the entry's fields are copied here (not the linkage); its hits
+ *        hold the entry's hit count including this one
  *
  * Return: true when found.
  */
@@ -63,7 +64,7 @@ bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
 	rcu_read_lock();
 	e = rhashtable_lookup(&vm->table, key, iob_table_params);
 	if (e) {
-		atomic64_inc(&e->hits);
+		atomic64_set(&copy->hits, atomic64_inc_return(&e->hits));
 		copy->key = e->key;
 		copy->hash = e->hash;
 		copy->hashed = e->hashed;
