@@ -32,6 +32,18 @@ int iob_table_init(struct iob_vm *vm)
 	return rhashtable_init(&vm->table, &iob_table_params);
 }
 
+/* The block description of an entry, without linkage and hit counter. */
+static void iob_entry_copy(struct iob_entry *dst, const struct iob_entry *src)
+{
+	dst->key = src->key;
+	dst->hash = src->hash;
+	dst->hashed = src->hashed;
+	dst->avail = src->avail;
+	dst->size = src->size;
+	dst->n_io = src->n_io;
+	dst->n_insns = src->n_insns;
+}
+
 static void iob_entry_free(void *ptr, void *arg)
 {
 	kfree(ptr);
@@ -65,13 +77,7 @@ bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
 	e = rhashtable_lookup(&vm->table, key, iob_table_params);
 	if (e) {
 		atomic64_set(&copy->hits, atomic64_inc_return(&e->hits));
-		copy->key = e->key;
-		copy->hash = e->hash;
-		copy->hashed = e->hashed;
-		copy->avail = e->avail;
-		copy->size = e->size;
-		copy->n_io = e->n_io;
-		copy->n_insns = e->n_insns;
+		iob_entry_copy(copy, e);
 	}
 	rcu_read_unlock();
 	return e;
@@ -113,13 +119,7 @@ void iob_table_store(struct iob_vm *vm, const struct iob_entry *proto)
 	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		goto undo;
-	e->key = proto->key;
-	e->hash = proto->hash;
-	e->hashed = proto->hashed;
-	e->avail = proto->avail;
-	e->size = proto->size;
-	e->n_io = proto->n_io;
-	e->n_insns = proto->n_insns;
+	iob_entry_copy(e, proto);
 	/* Another vCPU may have stored the same block meanwhile: keep it. */
 	if (!rhashtable_lookup_insert_fast(&vm->table, &e->node,
 					   iob_table_params))

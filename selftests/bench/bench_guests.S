@@ -8,18 +8,13 @@
  * irqchip (HLT then blocks in the kernel). Each lives in a section of its
  * own so that ABS() can compute guest addresses of labels.
  */
-#define BENCH_BASE	0x1000
+#include "../guests/guest_asm.h"
+
+#define BENCH_BASE	GUEST_BASE
 #define BENCH_COUNT	0x500
-#define ABS(label, start) ((label) - (start) + BENCH_BASE)
 
-#define GUEST(name)				\
-	.section .rodata.bench_##name, "a";	\
-	.globl bench_##name##_start;		\
-	.globl bench_##name##_end;		\
-bench_##name##_start:
-
-#define END(name)				\
-bench_##name##_end:
+#define GUEST(name)	GUEST_PROG(bench, name)
+#define END(name)	GUEST_PROG_END(bench, name)
 
 	.code16
 

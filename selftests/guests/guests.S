@@ -5,17 +5,10 @@
  * an OUT to port 0xf4 (the VMM's "done" port). Each lives in a section of
  * its own so that .org places code relative to the guest's first byte.
  */
-#define GUEST_BASE 0x1000
-#define ABS(label, start) ((label) - (start) + GUEST_BASE)
+#include "guest_asm.h"
 
-#define GUEST(name)				\
-	.section .rodata.guest_##name, "a";	\
-	.globl guest_##name##_start;		\
-	.globl guest_##name##_end;		\
-guest_##name##_start:
-
-#define END(name)				\
-guest_##name##_end:
+#define GUEST(name)	GUEST_PROG(guest, name)
+#define END(name)	GUEST_PROG_END(guest, name)
 
 	.code16
 
