@@ -54,6 +54,13 @@ static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
 	}
 	if (!vs->active)
 		return 1;
+	/*
+	 * KVM_RUN with immediate_exit: userspace wants the access completed
+	 * and the guest not to run on (e.g. to save its state). The rest of
+	 * the block then runs natively at the next KVM_RUN.
+	 */
+	if (!vcpu->wants_to_run)
+		goto cut;
 	iob_count(vm, IOB_STAT_USER_RESUMES, 1);
 
 	/*
@@ -227,7 +234,7 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int *ret)
 	iob_count(vm, IOB_STAT_EXITS, 1);
 
 	avail = iob_vm_extent(vm);
-	if (!avail || !iob_guest_batchable(vcpu) || !iob_guest_where(vcpu, &w))
+	if (!avail || !iob_guest_readable(vcpu) || !iob_guest_where(vcpu, &w))
 		goto pass;
 	avail = min(avail, w.avail);
 	vs = iob_vcpu_get(vm, vcpu);
@@ -239,6 +246,8 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int *ret)
 		iob_count(vm, IOB_STAT_SINGLES, 1);
 		goto pass;
 	}
+	if (!iob_guest_batchable(vcpu))
+		goto pass;
 	iob_count(vm, IOB_STAT_BLOCKS, 1);
 	vs->active = true;
 	vs->mode = w.mode;

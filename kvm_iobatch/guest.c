@@ -90,20 +90,32 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 }
 
 /**
- * iob_guest_batchable() - may this exit start a block at all
+ * iob_guest_readable() - may the module look at this vCPU's code at all
  * @vcpu: the vCPU, in a non-string PIO exit
  *
- * Batching is left to stock KVM when the guest state is not KVM's to
- * read (SEV-ES), when a nested guest runs (L1 may intercept each
- * instruction), when anyone debugs or single-steps the guest, and when an
- * event is being delivered or is already due.
+ * Not when the guest state is not KVM's to read (SEV-ES), nor while a
+ * nested guest runs (L1 may intercept each of its instructions).
+ *
+ * Return: true when the code may be looked up and scanned.
+ */
+bool iob_guest_readable(struct kvm_vcpu *vcpu)
+{
+	return !vcpu->arch.guest_state_protected && !is_guest_mode(vcpu);
+}
+
+/**
+ * iob_guest_batchable() - may a block start at this exit
+ * @vcpu: the vCPU, in a non-string PIO exit, iob_guest_readable()
+ *
+ * Batching is left to stock KVM when anyone debugs or single-steps the
+ * guest, when a completion is already pending, and when an event is being
+ * delivered or is already due. Checked only once a block was found, so
+ * that exits with nothing to batch stay cheap.
  *
  * Return: true when a block may start here.
  */
 bool iob_guest_batchable(struct kvm_vcpu *vcpu)
 {
-	if (vcpu->arch.guest_state_protected || is_guest_mode(vcpu))
-		return false;
 	if (vcpu->guest_debug || (vcpu->arch.dr7 & DR7_BP_EN_MASK))
 		return false;
 	if (kvm_get_rflags(vcpu) & X86_EFLAGS_TF)
