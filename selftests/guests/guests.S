@@ -186,6 +186,29 @@ GUEST(stress)
 	hlt
 END(stress)
 
+	.code32
+/* 32-bit protected mode: CMOS pair and VGA update, 32-bit operands. */
+GUEST(prot32)
+	mov	$8, %ecx
+	mov	$0x600, %edi
+1:	mov	%cl, %al
+	out	%al, $0x70
+	in	$0x71, %al
+	mov	%al, (%edi)
+	inc	%edi
+	mov	$0x3d4, %edx
+	mov	$0x0e, %al
+	out	%al, %dx
+	inc	%edx
+	lea	0x1234(%ecx,%ecx,2), %eax
+	out	%ax, %dx
+	bswap	%eax
+	out	%eax, %dx
+	dec	%ecx
+	jnz	1b
+	hlt
+END(prot32)
+
 	.code64
 /* 64-bit code: VGA update with REX-prefixed register work. */
 GUEST(long)

@@ -28,6 +28,8 @@ const struct guest_case guest_cases[] = {
 	{ .name = "fault", G(fault), .io_exits_batched = 1, .slack = 2,
 	  .stat = "cuts" },
 	{ .name = "single", G(single), .stat = "singles" },
+	{ .name = "prot32", G(prot32), .mode = VMM_PROT32,
+	  .io_exits_batched = 16, .slack = 2, .stat = "blocks" },
 	{ .name = "long", G(long), .mode = VMM_LONG, .io_exits_batched = 8,
 	  .slack = 2,
 	  .stat = "blocks" },

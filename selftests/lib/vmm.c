@@ -190,6 +190,24 @@ static void vmm_setup_long(struct vmm *vm, struct kvm_sregs *sregs)
 	sregs->efer = EFER_LME | EFER_LMA;
 }
 
+static void vmm_setup_prot32(struct kvm_sregs *sregs)
+{
+	vmm_set_seg(&sregs->cs, 0x8, 0xb, false);
+	vmm_set_seg(&sregs->ds, 0x10, 0x3, false);
+	sregs->es = sregs->ds;
+	sregs->fs = sregs->ds;
+	sregs->gs = sregs->ds;
+	sregs->ss = sregs->ds;
+	memset(&sregs->tr, 0, sizeof(sregs->tr));
+	sregs->tr.selector = 0x18;
+	sregs->tr.limit = 0x67;
+	sregs->tr.type = 0xb;
+	sregs->tr.present = 1;
+	sregs->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
+	sregs->cr4 = 0;
+	sregs->efer = 0;
+}
+
 static void vmm_setup_real(struct kvm_sregs *sregs)
 {
 	struct kvm_segment *segs[] = {
@@ -300,6 +318,8 @@ static int vmm_create_common(struct vmm *vm, enum vmm_mode mode,
 		goto err;
 	if (mode == VMM_LONG)
 		vmm_setup_long(vm, &sregs);
+	else if (mode == VMM_PROT32)
+		vmm_setup_prot32(&sregs);
 	else
 		vmm_setup_real(&sregs);
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))

@@ -21,6 +21,7 @@
 enum vmm_mode {
 	VMM_REAL,	/* real mode, CS=0, IP=VMM_CODE_GPA */
 	VMM_LONG,	/* 64-bit, identity-mapped 1 GiB, RIP=VMM_CODE_GPA */
+	VMM_PROT32,	/* 32-bit protected mode, flat segments, no paging */
 };
 
 /** struct vmm_io - one port access seen by userspace */
