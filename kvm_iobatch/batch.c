@@ -57,9 +57,10 @@ static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
 	/*
 	 * KVM_RUN with immediate_exit: userspace wants the access completed
 	 * and the guest not to run on (e.g. to save its state). The rest of
-	 * the block then runs natively at the next KVM_RUN.
+	 * the block then runs natively at the next KVM_RUN. Likewise when
+	 * userspace started debugging the guest meanwhile.
 	 */
-	if (!vcpu->wants_to_run)
+	if (!vcpu->wants_to_run || !iob_guest_batchable(vcpu))
 		goto cut;
 	iob_count(vm, IOB_STAT_USER_RESUMES, 1);
 
