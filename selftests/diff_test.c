@@ -10,6 +10,9 @@
  *   diff_test --dump SEED       write program SEED's bytes to stdout
  *   diff_test --one SEED        run program SEED, say how it ended
  *
+ * With DIFF_VERBOSE set in the environment each program's seed is printed
+ * to stderr before it runs (to find the one a hang is in).
+ *
  * Each program is real-mode code made from a fixed seed: random register
  * setup, then a random mix of IN/OUT (imm8 and DX forms, 8/16/32-bit), the
  * register-only instructions a block may hold, memory operands, forward
