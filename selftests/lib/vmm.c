@@ -156,6 +156,22 @@ static void vmm_set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type,
 	s->g = 1;
 }
 
+/* Flat 4 GiB code and data segments, and a busy TSS (never used). */
+static void vmm_set_flat_segs(struct kvm_sregs *sregs, bool code64)
+{
+	vmm_set_seg(&sregs->cs, 0x8, 0xb, code64);
+	vmm_set_seg(&sregs->ds, 0x10, 0x3, false);
+	sregs->es = sregs->ds;
+	sregs->fs = sregs->ds;
+	sregs->gs = sregs->ds;
+	sregs->ss = sregs->ds;
+	memset(&sregs->tr, 0, sizeof(sregs->tr));
+	sregs->tr.selector = 0x18;
+	sregs->tr.limit = 0x67;
+	sregs->tr.type = 0xb;
+	sregs->tr.present = 1;
+}
+
 static void vmm_setup_long(struct vmm *vm, struct kvm_sregs *sregs)
 {
 	uint64_t *pml4 = (uint64_t *)(vm->mem + VMM_PML4_GPA);
@@ -169,19 +185,7 @@ static void vmm_setup_long(struct vmm *vm, struct kvm_sregs *sregs)
 	for (i = 0; i < 512; i++)
 		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
 
-	vmm_set_seg(&sregs->cs, 0x8, 0xb, true);
-	vmm_set_seg(&sregs->ds, 0x10, 0x3, false);
-	sregs->es = sregs->ds;
-	sregs->fs = sregs->ds;
-	sregs->gs = sregs->ds;
-	sregs->ss = sregs->ds;
-
-	/* A busy 64-bit TSS; it is never used but must look sane. */
-	memset(&sregs->tr, 0, sizeof(sregs->tr));
-	sregs->tr.selector = 0x18;
-	sregs->tr.limit = 0x67;
-	sregs->tr.type = 0xb;
-	sregs->tr.present = 1;
+	vmm_set_flat_segs(sregs, true);
 
 	sregs->cr3 = VMM_PML4_GPA;
 	sregs->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
@@ -192,17 +196,7 @@ static void vmm_setup_long(struct vmm *vm, struct kvm_sregs *sregs)
 
 static void vmm_setup_prot32(struct kvm_sregs *sregs)
 {
-	vmm_set_seg(&sregs->cs, 0x8, 0xb, false);
-	vmm_set_seg(&sregs->ds, 0x10, 0x3, false);
-	sregs->es = sregs->ds;
-	sregs->fs = sregs->ds;
-	sregs->gs = sregs->ds;
-	sregs->ss = sregs->ds;
-	memset(&sregs->tr, 0, sizeof(sregs->tr));
-	sregs->tr.selector = 0x18;
-	sregs->tr.limit = 0x67;
-	sregs->tr.type = 0xb;
-	sregs->tr.present = 1;
+	vmm_set_flat_segs(sregs, false);
 	sregs->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
 	sregs->cr4 = 0;
 	sregs->efer = 0;
