@@ -40,8 +40,8 @@ static int iob_vm_stats_show(struct seq_file *m, void *unused)
 	int i;
 
 	for (i = 0; i < IOB_STAT_NR; i++)
-		seq_printf(m, "%s %lld\n", iob_stat_names[i],
-			   (long long)atomic64_read(&vm->stats[i]));
+		seq_printf(m, "%s %llu\n", iob_stat_names[i],
+			   iob_vm_stat(vm, i));
 	seq_printf(m, "entries %d\n", atomic_read(&vm->n_entries));
 	seq_printf(m, "extent %u\n", iob_vm_extent(vm));
 	return 0;

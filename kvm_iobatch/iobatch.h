@@ -62,6 +62,14 @@ enum iob_stat {
 };
 
 /**
+ * struct iob_stats - one CPU's share of a set of counters
+ * @v: see enum iob_stat
+ */
+struct iob_stats {
+	u64 v[IOB_STAT_NR];
+};
+
+/**
  * struct iob_vcpu - per-vCPU block state, valid between the exit that
  * started a block and the end of the block
  * @active: a block is in progress (possibly waiting for userspace)
@@ -90,7 +98,7 @@ struct iob_vcpu {
  * @n_entries: entries in @table
  * @extent: per-VM extent override, or IOB_EXTENT_GLOBAL
  * @vcpus: vcpu_idx -> struct iob_vcpu
- * @stats: counters, see enum iob_stat
+ * @stats: counters, per CPU (the exit path adds without atomics)
  * @dir: debugfs directory of this VM
  * @free_work: deferred teardown
  */
@@ -101,7 +109,7 @@ struct iob_vm {
 	atomic_t n_entries;
 	int extent;
 	struct xarray vcpus;
-	atomic64_t stats[IOB_STAT_NR];
+	struct iob_stats __percpu *stats;
 	struct dentry *dir;
 	struct work_struct free_work;
 };
@@ -151,6 +159,7 @@ unsigned int iob_vm_extent(struct iob_vm *vm);
 /* stats (vm.c) */
 void iob_count(struct iob_vm *vm, enum iob_stat stat, long n);
 u64 iob_global_stat(enum iob_stat stat);
+u64 iob_vm_stat(struct iob_vm *vm, enum iob_stat stat);
 extern const char * const iob_stat_names[IOB_STAT_NR];
 
 /* vm.c */

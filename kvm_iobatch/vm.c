@@ -10,6 +10,7 @@
  */
 #include <linux/hashtable.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -23,7 +24,7 @@ static DEFINE_MUTEX(iob_vms_create_lock);	/* one creator at a time */
 static struct workqueue_struct *iob_wq;
 static atomic_t iob_nr_vms = ATOMIC_INIT(0);
 /* Global counters: sums over every VM, live or gone. */
-static atomic64_t iob_global[IOB_STAT_NR];
+static DEFINE_PER_CPU(struct iob_stats, iob_global);
 
 const char * const iob_stat_names[IOB_STAT_NR] = {
 	[IOB_STAT_EXITS] = "pio_exits",
@@ -50,8 +51,30 @@ const char * const iob_stat_names[IOB_STAT_NR] = {
  */
 void iob_count(struct iob_vm *vm, enum iob_stat stat, long n)
 {
-	atomic64_add(n, &vm->stats[stat]);
-	atomic64_add(n, &iob_global[stat]);
+	this_cpu_add(vm->stats->v[stat], n);
+	this_cpu_add(iob_global.v[stat], n);
+}
+
+static u64 iob_stat_sum(struct iob_stats __percpu *stats, enum iob_stat stat)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(stats, cpu)->v[stat];
+	return sum;
+}
+
+/**
+ * iob_vm_stat() - read a per-VM counter
+ * @vm: the VM
+ * @stat: which counter
+ *
+ * Return: the sum over all CPUs (a snapshot while vCPUs run).
+ */
+u64 iob_vm_stat(struct iob_vm *vm, enum iob_stat stat)
+{
+	return iob_stat_sum(vm->stats, stat);
 }
 
 /**
@@ -62,7 +85,7 @@ void iob_count(struct iob_vm *vm, enum iob_stat stat, long n)
  */
 u64 iob_global_stat(enum iob_stat stat)
 {
-	return atomic64_read(&iob_global[stat]);
+	return iob_stat_sum(&iob_global, stat);
 }
 
 /**
@@ -107,6 +130,7 @@ static void iob_vm_free_work(struct work_struct *work)
 
 	iob_debugfs_vm_remove(vm);
 	iob_table_destroy(vm);
+	free_percpu(vm->stats);
 	xa_for_each(&vm->vcpus, idx, vs)
 		kfree(vs);
 	xa_destroy(&vm->vcpus);
@@ -123,7 +147,6 @@ static void iob_vm_free_work(struct work_struct *work)
 struct iob_vm *iob_vm_get(struct kvm *kvm)
 {
 	struct iob_vm *vm = iob_vm_find(kvm);
-	int i;
 
 	if (vm)
 		return vm;
@@ -139,9 +162,9 @@ struct iob_vm *iob_vm_get(struct kvm *kvm)
 	vm->extent = IOB_EXTENT_GLOBAL;
 	xa_init(&vm->vcpus);
 	INIT_WORK(&vm->free_work, iob_vm_free_work);
-	for (i = 0; i < IOB_STAT_NR; i++)
-		atomic64_set(&vm->stats[i], 0);
-	if (iob_table_init(vm)) {
+	vm->stats = alloc_percpu_gfp(struct iob_stats, GFP_KERNEL_ACCOUNT);
+	if (!vm->stats || iob_table_init(vm)) {
+		free_percpu(vm->stats);
 		kfree(vm);
 		vm = NULL;
 		goto out;
