@@ -244,12 +244,42 @@ static int vmm_set_cpuid(struct vmm *vm)
 	return ret;
 }
 
+/* Create vCPU @id of @v's VM, map its kvm_run, give it KVM's CPUID. */
+static int vmm_open_vcpu(struct vmm *v, int id)
+{
+	int size;
+
+	v->vcpu_fd = ioctl(v->vm_fd, KVM_CREATE_VCPU, id);
+	if (v->vcpu_fd < 0)
+		return -errno;
+	size = ioctl(v->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0)
+		return size < 0 ? -errno : -EIO;
+	v->run_size = size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->vcpu_fd, 0);
+	if (v->run == MAP_FAILED)
+		return -errno;
+	return vmm_set_cpuid(v);
+}
+
+/* Registers of a fresh vCPU: start at @rip with stack @rsp, IF=0. */
+static int vmm_set_start(struct vmm *v, uint64_t rip, uint64_t rsp)
+{
+	struct kvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rsp = rsp;
+	regs.rflags = 0x2;
+	return ioctl(v->vcpu_fd, KVM_SET_REGS, &regs) ? -errno : 0;
+}
+
 static int vmm_create_common(struct vmm *vm, enum vmm_mode mode,
 			     const void *code, size_t len, bool irqchip)
 {
 	struct kvm_userspace_memory_region region;
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int ret;
 
 	memset(vm, 0, sizeof(*vm));
@@ -290,19 +320,7 @@ static int vmm_create_common(struct vmm *vm, enum vmm_mode mode,
 			goto err;
 	}
 
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
-		goto err;
-	ret = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (ret <= 0)
-		goto err;
-	vm->run_size = ret;
-	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED)
-		goto err;
-
-	ret = vmm_set_cpuid(vm);
+	ret = vmm_open_vcpu(vm, 0);
 	if (ret) {
 		errno = -ret;
 		goto err;
@@ -319,11 +337,7 @@ static int vmm_create_common(struct vmm *vm, enum vmm_mode mode,
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
 		goto err;
 
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = VMM_CODE_GPA;
-	regs.rsp = VMM_STACK_TOP;
-	regs.rflags = 0x2;
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
+	if (vmm_set_start(vm, VMM_CODE_GPA, VMM_STACK_TOP))
 		goto err;
 	return 0;
 
@@ -661,7 +675,6 @@ out:
 int vmm_add_vcpu(struct vmm *vm, struct vmm *cpu, int id, uint64_t rip)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int ret;
 
 	memset(cpu, 0, sizeof(*cpu));
@@ -669,16 +682,9 @@ int vmm_add_vcpu(struct vmm *vm, struct vmm *cpu, int id, uint64_t rip)
 	cpu->kvm_fd = vm->kvm_fd;
 	cpu->vm_fd = vm->vm_fd;
 	cpu->mem = vm->mem;
+	cpu->vcpu_fd = -1;
 	cpu->run = MAP_FAILED;
-	cpu->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
-	if (cpu->vcpu_fd < 0)
-		goto err;
-	cpu->run_size = vm->run_size;
-	cpu->run = mmap(NULL, cpu->run_size, PROT_READ | PROT_WRITE,
-			MAP_SHARED, cpu->vcpu_fd, 0);
-	if (cpu->run == MAP_FAILED)
-		goto err;
-	ret = vmm_set_cpuid(cpu);
+	ret = vmm_open_vcpu(cpu, id);
 	if (ret) {
 		errno = -ret;
 		goto err;
@@ -686,11 +692,7 @@ int vmm_add_vcpu(struct vmm *vm, struct vmm *cpu, int id, uint64_t rip)
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) ||
 	    ioctl(cpu->vcpu_fd, KVM_SET_SREGS, &sregs))
 		goto err;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = rip;
-	regs.rsp = VMM_STACK_TOP - 0x1000 * id;
-	regs.rflags = 0x2;
-	if (ioctl(cpu->vcpu_fd, KVM_SET_REGS, &regs))
+	if (vmm_set_start(cpu, rip, VMM_STACK_TOP - 0x1000 * id))
 		goto err;
 	return 0;
 err:
