@@ -186,6 +186,67 @@ GUEST(stress)
 	hlt
 END(stress)
 
+/*
+ * For knob_test's table bounds: 16 blocks that run once, then 2 blocks
+ * that run 32 times each (18 IO sites, 2 of them hot).
+ */
+GUEST(sites)
+	mov	$0x55, %al
+	.rept	16
+	out	%al, $0x80
+	out	%al, $0x80
+	jmp	.+2
+	.endr
+	mov	$32, %cx
+1:	out	%al, $0x80
+	out	%al, $0x80
+	jmp	.+2
+	out	%al, $0x80
+	out	%al, $0x80
+	dec	%cx
+	jnz	1b
+	hlt
+END(sites)
+
+/*
+ * For vmm_edit_test: a block of IO instructions whose accesses the VMM
+ * answers while it edits vCPU state (registers, RIP, guest debugging,
+ * interrupt window, NMI). Access n of a round: 0 OUT (first of the block),
+ * 1 IN, 2 OUT, 3 IN, 4 OUT. #DB, NMI and a moved RIP each end up in code
+ * of their own that reports on port 0x95-0x97.
+ */
+GUEST(edit)
+	movw	$ABS(8f, guest_edit_start), 4	/* IVT[1]: #DB */
+	movw	$0, 6
+	movw	$ABS(9f, guest_edit_start), 8	/* IVT[2]: NMI */
+	movw	$0, 10
+	mov	$0x8000, %sp
+	sti
+	mov	$2, %cx
+1:	mov	$0x11, %al
+	mov	$0x2222, %bx
+	out	%al, $0x80
+	in	$0x99, %al
+	out	%al, $0x98
+	add	%al, %bl
+	in	$0x99, %al
+	out	%al, $0x98
+	dec	%cx
+	jnz	1b
+	mov	%bx, 0x600
+	hlt
+	.org	0x100				/* VMM_CODE_GPA + 0x100 */
+	mov	%bl, %al
+	out	%al, $0x97
+	hlt
+8:	mov	%cl, %al			/* #DB */
+	out	%al, $0x96
+	hlt
+9:	out	%al, $0x95			/* NMI */
+	inc	%si
+	iret
+END(edit)
+
 	.code32
 /* 32-bit protected mode: CMOS pair and VGA update, 32-bit operands. */
 GUEST(prot32)

@@ -24,6 +24,8 @@ GUEST_DECL(single);
 GUEST_DECL(long);
 GUEST_DECL(prot32);
 GUEST_DECL(stress);
+GUEST_DECL(edit);
+GUEST_DECL(sites);
 
 /**
  * struct guest_case - one guest scenario

@@ -7,31 +7,19 @@
 
 #include "result.h"
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	while (n--) {
-		h ^= *b++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static uint64_t iolog_hash(const struct vmm *vm)
 {
 	unsigned int i, n = vm->n_io < VMM_MAX_IOLOG ? vm->n_io : VMM_MAX_IOLOG;
-	uint64_t h = FNV_OFFSET;
+	uint64_t h = VMM_HASH_INIT;
 
 	for (i = 0; i < n; i++) {
 		const struct vmm_io *io = &vm->iolog[i];
 
-		h = fnv1a(h, &io->port, sizeof(io->port));
-		h = fnv1a(h, &io->size, sizeof(io->size));
-		h = fnv1a(h, &io->in, sizeof(io->in));
-		h = fnv1a(h, &io->data, sizeof(io->data));
+		h = vmm_hash(h, &io->port, sizeof(io->port));
+		h = vmm_hash(h, &io->size, sizeof(io->size));
+		h = vmm_hash(h, &io->in, sizeof(io->in));
+		h = vmm_hash(h, &io->data, sizeof(io->data));
+		h = vmm_hash(h, &io->rip, sizeof(io->rip));
 	}
 	return h;
 }
@@ -50,10 +38,11 @@ void result_collect(struct vmm *vm, int status, const char *name,
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->status = status;
 	vmm_get_regs(vm, &r->regs);
-	r->mem_hash = fnv1a(FNV_OFFSET, vm->mem, VMM_MEM_SIZE);
+	r->mem_hash = vmm_hash(VMM_HASH_INIT, vm->mem, VMM_MEM_SIZE);
 	r->io_hash = iolog_hash(vm);
 	r->n_io = vm->n_io;
 	r->user_io_exits = vm->exits[KVM_EXIT_IO];
+	r->exit_hash = vm->exit_hash;
 	r->io_exits = vmm_vcpu_stat(vm, "io_exits");
 }
 
@@ -102,7 +91,7 @@ int result_load(const char *file, struct run_result *r, unsigned int n)
  * @b: the other
  *
  * Return: true when status, registers, RAM and the userspace IO sequence
- * are identical.
+ * are identical, and userspace saw the same exits in the same order.
  */
 bool result_same_guest(const struct run_result *a, const struct run_result *b)
 {
@@ -110,5 +99,6 @@ bool result_same_guest(const struct run_result *a, const struct run_result *b)
 	       !memcmp(&a->regs, &b->regs, sizeof(a->regs)) &&
 	       a->mem_hash == b->mem_hash && a->n_io == b->n_io &&
 	       a->io_hash == b->io_hash &&
-	       a->user_io_exits == b->user_io_exits;
+	       a->user_io_exits == b->user_io_exits &&
+	       a->exit_hash == b->exit_hash;
 }

@@ -19,6 +19,7 @@ struct run_result {
 	uint64_t io_hash;
 	unsigned int n_io;
 	unsigned long user_io_exits;
+	uint64_t exit_hash;	/* every exit userspace saw, in order */
 	long long io_exits;
 };
 

@@ -41,13 +41,33 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/**
+ * vmm_hash() - FNV-1a, for comparing runs
+ * @h: hash so far (VMM_HASH_INIT to start)
+ * @p: bytes
+ * @n: how many
+ *
+ * Return: the new hash.
+ */
+uint64_t vmm_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--) {
+		h ^= *b++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 static uint32_t size_mask(int size)
 {
 	return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
+/* @rip: guest RIP of the exit that carried the access, 0 if unknown */
 static void vmm_log_io(struct vmm *vm, uint16_t port, int size, bool in,
-		       uint32_t data)
+		       uint32_t data, uint64_t rip)
 {
 	if (vm->n_io < VMM_MAX_IOLOG) {
 		struct vmm_io *io = &vm->iolog[vm->n_io];
@@ -56,6 +76,7 @@ static void vmm_log_io(struct vmm *vm, uint16_t port, int size, bool in,
 		io->size = size;
 		io->in = in;
 		io->data = data;
+		io->rip = rip;
 	}
 	vm->n_io++;
 }
@@ -80,16 +101,17 @@ static void vmm_default_out(struct vmm *vm, uint16_t port, int size,
 
 /* An OUT that reached userspace, directly or through the coalesced ring. */
 static void vmm_handle_out(struct vmm *vm, uint16_t port, int size,
-			   uint32_t val)
+			   uint32_t val, uint64_t rip)
 {
-	vmm_log_io(vm, port, size, false, val);
+	vmm_log_io(vm, port, size, false, val, rip);
 	if (vm->out_fn)
 		vm->out_fn(vm, port, size, val);
 	else
 		vmm_default_out(vm, port, size, val);
 }
 
-static uint32_t vmm_handle_in(struct vmm *vm, uint16_t port, int size)
+static uint32_t vmm_handle_in(struct vmm *vm, uint16_t port, int size,
+			      uint64_t rip)
 {
 	uint32_t val;
 
@@ -98,7 +120,7 @@ static uint32_t vmm_handle_in(struct vmm *vm, uint16_t port, int size)
 	else
 		val = vmm_default_in(vm, port, size);
 	val &= size_mask(size);
-	vmm_log_io(vm, port, size, true, val);
+	vmm_log_io(vm, port, size, true, val, rip);
 	return val;
 }
 
@@ -133,7 +155,7 @@ static void vmm_drain_ring(struct vmm *vm)
 			uint32_t len = e->len > 4 ? 4 : e->len;
 
 			memcpy(&val, e->data, len);
-			vmm_handle_out(vm, e->phys_addr, e->len, val);
+			vmm_handle_out(vm, e->phys_addr, e->len, val, 0);
 		}
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		ring->first = (ring->first + 1) % max;
@@ -456,6 +478,24 @@ static void vmm_report_exit(struct vmm *vm)
 	fprintf(stderr, "\n");
 }
 
+/*
+ * Read the registers (their RIP is logged with the access); with
+ * sync_regs write them back unchanged, as QEMU's vmport device does. KVM
+ * must then still complete the access exactly as without the round trip.
+ */
+static int vmm_sync_regs(struct vmm *vm, uint64_t *rip)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) ||
+	    (vm->sync_regs && ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))) {
+		perror("vmm: sync regs");
+		return -1;
+	}
+	*rip = regs.rip;
+	return 0;
+}
+
 /* Returns 1 when the guest wrote VMM_DONE_PORT, 0 to continue, -1 on error. */
 static int vmm_handle_io(struct vmm *vm)
 {
@@ -463,46 +503,39 @@ static int vmm_handle_io(struct vmm *vm)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	int size = run->io.size;
 	bool done = false;
+	uint64_t rip = 0;
 	uint32_t i;
 
 	if (size != 1 && size != 2 && size != 4) {
 		vmm_report_exit(vm);
 		return -1;
 	}
+	if ((vm->log_rip || vm->sync_regs) && vmm_sync_regs(vm, &rip))
+		return -1;
 	for (i = 0; i < run->io.count; i++, data += size) {
 		uint32_t val = 0;
 
 		if (run->io.direction == KVM_EXIT_IO_OUT) {
 			memcpy(&val, data, size);
-			vmm_handle_out(vm, run->io.port, size, val);
+			vmm_handle_out(vm, run->io.port, size, val, rip);
 			if (run->io.port == VMM_DONE_PORT)
 				done = true;
 		} else {
-			val = vmm_handle_in(vm, run->io.port, size);
+			val = vmm_handle_in(vm, run->io.port, size, rip);
 			memcpy(data, &val, size);
 		}
 	}
 	return done;
 }
 
-/**
- * vmm_run() - run the vCPU until it halts or signals completion
- * @vm:       VM created by vmm_create()
- * @max_runs: upper bound on KVM_RUN calls made by this call
- *
- * Userspace IO exits are logged in @vm->iolog and served by @vm->in_fn and
- * @vm->out_fn, or by the default CMOS model when those are NULL.  Entries
- * of the coalesced ring are replayed as OUTs before each exit is handled.
- *
- * Return: 0 on HLT or an OUT to VMM_DONE_PORT, -1 on an unexpected exit
- * or KVM_RUN error (reported on stderr), -2 when @max_runs is exhausted.
- */
 int vmm_run(struct vmm *vm, unsigned long max_runs)
 {
 	unsigned long n;
 	int ret;
 
 	for (n = 0; n < max_runs; n++) {
+		uint32_t reason;
+
 		ret = ioctl(vm->vcpu_fd, KVM_RUN, 0);
 		vm->kvm_runs++;
 		if (ret < 0) {
@@ -513,22 +546,33 @@ int vmm_run(struct vmm *vm, unsigned long max_runs)
 			return -1;
 		}
 		vmm_drain_ring(vm);
-		if (vm->run->exit_reason < 64)
-			vm->exits[vm->run->exit_reason]++;
+		reason = vm->run->exit_reason;
+		if (reason < 64)
+			vm->exits[reason]++;
+		vm->exit_hash = vmm_hash(vm->exit_hash, &reason,
+					 sizeof(reason));
 
-		switch (vm->run->exit_reason) {
+		switch (reason) {
 		case KVM_EXIT_HLT:
 			return 0;
 		case KVM_EXIT_IO:
-			ret = vmm_handle_io(vm);
+			ret = vm->exit_fn ? vm->exit_fn(vm) : 0;
+			if (!ret)
+				ret = vmm_handle_io(vm);
 			if (ret < 0)
 				return -1;
 			if (ret > 0)
 				return 0;
 			break;
 		default:
-			vmm_report_exit(vm);
-			return -1;
+			ret = vm->exit_fn ? vm->exit_fn(vm) : -1;
+			if (ret < 0) {
+				vmm_report_exit(vm);
+				return -1;
+			}
+			if (ret > 0)
+				return 0;
+			break;
 		}
 	}
 	return -2;

@@ -30,6 +30,7 @@ struct vmm_io {
 	uint8_t size;
 	uint8_t in;
 	uint32_t data;	/* value written (OUT) or returned (IN) */
+	uint64_t rip;	/* guest RIP at the exit (0 unless vmm.sync_regs) */
 };
 
 struct vmm;
@@ -39,6 +40,13 @@ typedef uint32_t (*vmm_in_fn)(struct vmm *vm, uint16_t port, int size);
 /* Called for every OUT reaching userspace. */
 typedef void (*vmm_out_fn)(struct vmm *vm, uint16_t port, int size,
 			   uint32_t val);
+/*
+ * Called at a KVM_EXIT_IO before the access is served, or at an exit
+ * vmm_run() does not know: may issue vCPU ioctls (move RIP, request an
+ * interrupt window ...). Return 0 to go on, 1 to end vmm_run() like HLT,
+ * -1 for an error (for an unknown exit, -1 is the default).
+ */
+typedef int (*vmm_exit_fn)(struct vmm *vm);
 
 struct vmm {
 	int kvm_fd, vm_fd, vcpu_fd;
@@ -52,6 +60,13 @@ struct vmm {
 	unsigned int n_io;		/* may exceed VMM_MAX_IOLOG (log clipped) */
 	vmm_in_fn in_fn;		/* NULL: IN returns 0xff.. (floating bus) */
 	vmm_out_fn out_fn;		/* may be NULL */
+	vmm_exit_fn exit_fn;		/* may be NULL */
+	/* KVM_GET_REGS at every userspace IO exit: RIP logged with the access */
+	bool log_rip;
+	/* ... and KVM_SET_REGS unchanged, as QEMU's vmport device does */
+	bool sync_regs;
+	/* FNV-1a over every exit reason seen by userspace, in order */
+	uint64_t exit_hash;
 	uint8_t cmos[128];		/* default device: CMOS at 0x70/0x71 */
 	uint8_t cmos_index;
 	void *priv;
@@ -60,6 +75,9 @@ struct vmm {
 	/* a second vCPU's view (vmm_add_vcpu): VM fds and RAM not owned */
 	bool borrowed;
 };
+
+#define VMM_HASH_INIT	0xcbf29ce484222325ULL
+uint64_t vmm_hash(uint64_t h, const void *p, size_t n);
 
 /*
  * Create VM + vCPU, load @code (@len bytes) at VMM_CODE_GPA. 0 or -errno.
