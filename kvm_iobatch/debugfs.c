@@ -5,11 +5,15 @@
  *                        the number of VMs that have state now
  *   vms/<pid>-<fd>/      one directory per VM, named like KVM's own
  *                        /sys/kernel/debug/kvm/<pid>-<fd>/
- *     stats              the VM's counters
+ *     stats              the VM's counters, table entries, extent, and
+ *                        lookup_depth (other VMs a registry lookup of
+ *                        this VM walks past)
  *     table              one line per entry: lin mode size n_io n_insns
  *                        hashed hash hits
  *     extent             per-VM extent override: -1 follows the global
  *                        knob, 0 disables, up to 4096; bad writes: EINVAL
+ *     inject_find_delay_ms  fault injection for registry_test (vm.c),
+ *                        write only, root only, 0..5000
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
@@ -42,8 +46,9 @@ static int iob_vm_stats_show(struct seq_file *m, void *unused)
 	for (i = 0; i < IOB_STAT_NR; i++)
 		seq_printf(m, "%s %llu\n", iob_stat_names[i],
 			   iob_vm_stat(vm, i));
-	seq_printf(m, "entries %d\n", atomic_read(&vm->n_entries));
+	seq_printf(m, "entries %u\n", READ_ONCE(vm->n_entries));
 	seq_printf(m, "extent %u\n", iob_vm_extent(vm));
+	seq_printf(m, "lookup_depth %u\n", iob_vm_lookup_depth(vm));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iob_vm_stats);
@@ -91,6 +96,16 @@ static ssize_t iob_vm_extent_write(struct file *f, const char __user *ubuf,
 	return len;
 }
 
+static int iob_vm_find_delay_set(void *data, u64 val)
+{
+	if (val > 5000)
+		return -EINVAL;
+	iob_vm_inject_find_delay(data, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(iob_vm_find_delay_fops, NULL, iob_vm_find_delay_set,
+			 "%llu\n");
+
 static const struct file_operations iob_vm_extent_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -137,6 +152,8 @@ void iob_debugfs_vm_add(struct iob_vm *vm)
 	debugfs_create_file("stats", 0444, d, vm, &iob_vm_stats_fops);
 	debugfs_create_file("table", 0444, d, vm, &iob_vm_table_fops);
 	debugfs_create_file("extent", 0644, d, vm, &iob_vm_extent_fops);
+	debugfs_create_file_unsafe("inject_find_delay_ms", 0200, d, vm,
+				   &iob_vm_find_delay_fops);
 }
 
 /**

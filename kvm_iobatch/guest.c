@@ -9,6 +9,9 @@
 #include <linux/sched/signal.h>
 
 #include "x86.h"	/* KVM private: kvm_rip_read(), is_protmode() ... */
+#include "irq.h"	/* KVM private: pic_in_kernel() */
+#include "lapic.h"	/* KVM private: struct kvm_lapic */
+#include "svm/svm.h"	/* KVM private: sev_guest() */
 #include "iobatch.h"
 
 static enum iob_mode iob_guest_mode(struct kvm_vcpu *vcpu)
@@ -89,18 +92,30 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 	       X86EMUL_CONTINUE;
 }
 
+/*
+ * Is the VM's memory encrypted (AMD SEV)? KVM would read ciphertext there
+ * and decode it as code. Only kvm_amd runs SEV guests, and it is the only
+ * KVM vendor module on CPUs with SVM, so struct kvm is a struct kvm_svm.
+ */
+static bool iob_guest_encrypted(struct kvm *kvm)
+{
+	return boot_cpu_has(X86_FEATURE_SVM) && sev_guest(kvm);
+}
+
 /**
  * iob_guest_readable() - may the module look at this vCPU's code at all
  * @vcpu: the vCPU, in a non-string PIO exit
  *
- * Not when the guest state is not KVM's to read (SEV-ES), nor while a
- * nested guest runs (L1 may intercept each of its instructions).
+ * Not when the guest state is not KVM's to read (SEV-ES) or its memory is
+ * encrypted (SEV), nor while a nested guest runs (L1 may intercept each of
+ * its instructions).
  *
  * Return: true when the code may be looked up and scanned.
  */
 bool iob_guest_readable(struct kvm_vcpu *vcpu)
 {
-	return !vcpu->arch.guest_state_protected && !is_guest_mode(vcpu);
+	return !vcpu->arch.guest_state_protected && !is_guest_mode(vcpu) &&
+	       !iob_guest_encrypted(vcpu->kvm);
 }
 
 /**
@@ -147,6 +162,20 @@ bool iob_guest_batchable(struct kvm_vcpu *vcpu)
 			   IOB_REQ(KVM_REQ_MMU_FREE_OBSOLETE_ROOTS) |	\
 			   IOB_REQ(KVM_REQ_UPDATE_CPU_DIRTY_LOGGING))
 
+/*
+ * The VMX preemption timer runs the LAPIC timer only while the guest runs:
+ * one whose deadline passed inside a block raises nothing until the next
+ * VM entry, where stock KVM would take it at once. (AMD has no such
+ * timer: kvm_lapic_hv_timer_in_use() is false there.)
+ */
+static bool iob_hv_timer_due(struct kvm_vcpu *vcpu)
+{
+	if (!lapic_in_kernel(vcpu) || !kvm_lapic_hv_timer_in_use(vcpu))
+		return false;
+	return kvm_read_l1_tsc(vcpu, rdtsc()) >=
+	       READ_ONCE(vcpu->arch.apic->lapic_timer.tscdeadline);
+}
+
 /**
  * iob_guest_event_pending() - must a block stop before the next insn
  * @vcpu: the vCPU
@@ -154,8 +183,14 @@ bool iob_guest_batchable(struct kvm_vcpu *vcpu)
  * Hardware checks for events at every instruction boundary; a block must
  * give KVM the same chance. Any pending request (KVM_REQ_EVENT is raised
  * for new interrupts, KVM_REQ_NMI/SMI for those), a queued exception or
- * event, a deliverable interrupt, a signal or a due reschedule ends it.
- * Requests that are pure bookkeeping (IOB_HARMLESS_REQS) do not.
+ * event, a signal or a due reschedule ends it; requests that are pure
+ * bookkeeping (IOB_HARMLESS_REQS) do not. So does an interrupt the guest
+ * would take now, also one that raised no request: posted to the vCPU
+ * (APICv's PIR, AVIC's IRR; kvm_cpu_has_interrupt() sees both, where
+ * kvm_cpu_has_injectable_intr() leaves them to the hardware) or a VMX
+ * preemption timer past its deadline; and, with the PIC in userspace, an
+ * interrupt window userspace asked for (it gets KVM_EXIT_IRQ_WINDOW_OPEN
+ * at the next boundary where the guest can take an interrupt).
  *
  * Return: true when the block must end here.
  */
@@ -172,6 +207,10 @@ bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 	    vcpu->arch.nmi_pending || atomic_read(&vcpu->arch.nmi_queued) ||
 	    vcpu->arch.smi_pending)
 		return true;
-	return (kvm_get_rflags(vcpu) & X86_EFLAGS_IF) &&
-	       kvm_cpu_has_injectable_intr(vcpu);
+	if (READ_ONCE(vcpu->run->request_interrupt_window) &&
+	    !pic_in_kernel(vcpu->kvm))
+		return true;
+	if (!(kvm_get_rflags(vcpu) & X86_EFLAGS_IF))
+		return false;
+	return kvm_cpu_has_interrupt(vcpu) || iob_hv_timer_due(vcpu);
 }

@@ -5,6 +5,12 @@
  * kvm_fast_pio() made by kvm_amd/kvm_intel into calls of iob_fast_pio(),
  * and a second ftrace callback tells us when KVM destroys a VM.
  *
+ * Both are FTRACE_OPS_FL_PERMANENT, as livepatch's: `sysctl
+ * kernel.ftrace_enabled=0` is refused (EBUSY) while the module is loaded,
+ * instead of silently stopping them: a VM destroyed unseen would leak its
+ * state and its module reference, and hand both to the next VM allocated
+ * at the same address.
+ *
  * Lifetime: the redirect takes a module reference in the ftrace callback,
  * where unregister_ftrace_function() can wait for it; iob_fast_pio() drops
  * it. Calls of kvm_fast_pio() made from this module are not redirected.
@@ -43,12 +49,13 @@ static void notrace iob_destroy_thunk(unsigned long ip,
 static struct ftrace_ops iob_pio_ops = {
 	.func = iob_pio_thunk,
 	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
-		 FTRACE_OPS_FL_IPMODIFY,
+		 FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT,
 };
 
 static struct ftrace_ops iob_destroy_ops = {
 	.func = iob_destroy_thunk,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
+		 FTRACE_OPS_FL_PERMANENT,
 };
 
 /**

@@ -8,7 +8,9 @@
  *   vm.c      per-VM and per-vCPU state, their lifetime
  *   table.c   per-VM rhashtable: guest RIP -> (hash, size) of a block
  *   guest.c   where the vCPU is: linear RIP, code size, readable bytes
- *   batch.c   the PIO exit handler: lookup, scan, hash, emulate a block
+ *   batch.c   the PIO exit handler: lookup, scan, hash, start a block
+ *   exec.c    the executor: runs a block's instructions
+ *   resume.c  finishing a block's userspace access, then the block
  *   debugfs.c statistics and the table, global and per VM
  *   scan.c    the pure-C instruction scanner (include/kvm_iobatch/scan.h)
  */
@@ -19,6 +21,7 @@
 #include <linux/kvm_host.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -70,22 +73,43 @@ struct iob_stats {
 };
 
 /**
+ * enum iob_pending - a block's access that userspace handles now
+ * @IOB_PENDING_NONE: none
+ * @IOB_PENDING_KVM: the exiting IO instruction, sent out by kvm_fast_pio():
+ *                   KVM's completion (@saved_cui) finishes it
+ * @IOB_PENDING_OUT: a later OUT, finished by resume.c
+ * @IOB_PENDING_IN: a later IN, finished by resume.c
+ */
+enum iob_pending {
+	IOB_PENDING_NONE,
+	IOB_PENDING_KVM,
+	IOB_PENDING_OUT,
+	IOB_PENDING_IN,
+};
+
+/**
  * struct iob_vcpu - per-vCPU block state, valid between the exit that
  * started a block and the end of the block
  * @active: a block is in progress (possibly waiting for userspace)
  * @mode: code size of the block
+ * @pending: see enum iob_pending
  * @lin: guest linear address of the block start
- * @off: offset of the next instruction to emulate
+ * @off: offset of the next instruction to run
  * @size: block size in bytes
- * @saved_cui: KVM's own userspace completion to run before continuing
- * @buf: the block bytes that were hashed, emulated from this copy
+ * @io_lin: linear address of the pending IO instruction
+ * @io_len: its length
+ * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
+ * @buf: the block bytes that were hashed, run from this copy
  */
 struct iob_vcpu {
 	bool active;
 	enum iob_mode mode;
+	enum iob_pending pending;
 	u64 lin;
 	unsigned int off;
 	unsigned int size;
+	u64 io_lin;
+	unsigned int io_len;
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
 	u8 buf[IOB_MAX_EXTENT];
 };
@@ -95,23 +119,27 @@ struct iob_vcpu {
  * @node: link in the global registry, keyed by @kvm
  * @kvm: the VM (not referenced: freed when KVM destroys the VM)
  * @table: block table, see table.c
+ * @table_lock: serializes changes to @table, @clock and @n_entries
+ * @clock: @table's entries, oldest first (CLOCK replacement, table.c)
  * @n_entries: entries in @table
  * @extent: per-VM extent override, or IOB_EXTENT_GLOBAL
  * @vcpus: vcpu_idx -> struct iob_vcpu
  * @stats: counters, per CPU (the exit path adds without atomics)
  * @dir: debugfs directory of this VM
- * @free_work: deferred teardown
+ * @free_rwork: teardown, after an RCU grace period
  */
 struct iob_vm {
 	struct hlist_node node;
 	struct kvm *kvm;
 	struct rhashtable table;
-	atomic_t n_entries;
+	spinlock_t table_lock;
+	struct list_head clock;
+	unsigned int n_entries;
 	int extent;
 	struct xarray vcpus;
 	struct iob_stats __percpu *stats;
 	struct dentry *dir;
-	struct work_struct free_work;
+	struct rcu_work free_rwork;
 };
 
 /**
@@ -137,7 +165,11 @@ struct iob_key {
  * @size: block size, 0 when the extent held no other IO instruction
  * @n_io: IO instructions in the block
  * @n_insns: instructions in the block
+ * @max_insns: the max_insns knob the block was scanned under: a different
+ *             value at lookup means the entry is stale
+ * @referenced: hit since the CLOCK hand last passed (table.c)
  * @hits: lookups that matched
+ * @clock_node: link in &iob_vm.clock
  * @rcu: deferred free
  */
 struct iob_entry {
@@ -149,7 +181,10 @@ struct iob_entry {
 	u16 size;
 	u16 n_io;
 	u16 n_insns;
+	u16 max_insns;
+	bool referenced;
 	atomic64_t hits;
+	struct list_head clock_node;
 	struct rcu_head rcu;
 };
 
@@ -165,11 +200,14 @@ extern const char * const iob_stat_names[IOB_STAT_NR];
 /* vm.c */
 int iob_vms_init(void);
 void iob_vms_exit(void);
+void iob_vm_inject_find_delay(struct iob_vm *vm, u32 ms);
+unsigned int iob_vm_lookup_depth(struct iob_vm *vm);
 void iob_vms_flush(void);
 struct iob_vm *iob_vm_get(struct kvm *kvm);
 struct iob_vm *iob_vm_find(struct kvm *kvm);
 void iob_vm_destroyed(struct kvm *kvm);
 struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu);
+void iob_vms_trim_tables(unsigned int max);
 unsigned int iob_vm_count(void);
 
 /* table.c */
@@ -178,6 +216,7 @@ void iob_table_destroy(struct iob_vm *vm);
 bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
 		      struct iob_entry *copy);
 void iob_table_store(struct iob_vm *vm, const struct iob_entry *proto);
+void iob_table_trim(struct iob_vm *vm, unsigned int max);
 void iob_table_for_each(struct iob_vm *vm,
 			void (*fn)(const struct iob_entry *e, void *arg),
 			void *arg);
@@ -206,6 +245,14 @@ bool iob_guest_event_pending(struct kvm_vcpu *vcpu);
 /* batch.c */
 int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 		 int in);
+
+/* exec.c */
+int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+		   struct iob_vcpu *vs);
+int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len);
+
+/* resume.c */
+void iob_resume_after_userspace(struct kvm_vcpu *vcpu, struct iob_vcpu *vs);
 
 /* hook.c */
 int iob_hooks_install(void);

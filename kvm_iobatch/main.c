@@ -45,10 +45,15 @@ static int iob_max_insns_set(const char *val, const struct kernel_param *kp)
 	return iob_param_set_bounded(val, kp->arg, 1, IOB_MAX_INSNS_LIMIT);
 }
 
+/* Tables shrink at once, not only as blocks get stored. */
 static int iob_max_entries_set(const char *val,
 			       const struct kernel_param *kp)
 {
-	return iob_param_set_bounded(val, kp->arg, 0, IOB_MAX_ENTRIES_LIMIT);
+	int r = iob_param_set_bounded(val, kp->arg, 0, IOB_MAX_ENTRIES_LIMIT);
+
+	if (!r)
+		iob_vms_trim_tables(READ_ONCE(iob_max_entries));
+	return r;
 }
 
 static const struct kernel_param_ops iob_extent_ops = {

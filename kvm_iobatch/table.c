@@ -5,7 +5,17 @@
  *
  * Readers run under RCU from any vCPU of the VM; writers replace whole
  * entries (never edit one in place), so a reader always sees a consistent
- * (hash, size) pair. The table holds at most iob_max_entries entries.
+ * (hash, size) pair.
+ *
+ * The table holds at most iob_max_entries entries. A full table replaces
+ * an entry by CLOCK (second chance): entries sit on a list in insertion
+ * order; a lookup hit only marks its entry referenced (no lock, no list
+ * move, so the exit path stays as cheap as without replacement); a store
+ * into a full table takes the oldest entry not referenced since the hand
+ * last passed it, clearing marks on the way. IO sites a guest runs often
+ * stay; one-off sites (boot code) go first. Stores run on the scan path
+ * only, under the per-VM table lock; lowering max_entries shrinks every
+ * table at once the same way.
  */
 #include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
@@ -28,7 +38,9 @@ static const struct rhashtable_params iob_table_params = {
  */
 int iob_table_init(struct iob_vm *vm)
 {
-	atomic_set(&vm->n_entries, 0);
+	spin_lock_init(&vm->table_lock);
+	INIT_LIST_HEAD(&vm->clock);
+	vm->n_entries = 0;
 	return rhashtable_init(&vm->table, &iob_table_params);
 }
 
@@ -42,6 +54,7 @@ static void iob_entry_copy(struct iob_entry *dst, const struct iob_entry *src)
 	dst->size = src->size;
 	dst->n_io = src->n_io;
 	dst->n_insns = src->n_insns;
+	dst->max_insns = src->max_insns;
 }
 
 static void iob_entry_free(void *ptr, void *arg)
@@ -56,7 +69,8 @@ static void iob_entry_free(void *ptr, void *arg)
 void iob_table_destroy(struct iob_vm *vm)
 {
 	rhashtable_free_and_destroy(&vm->table, iob_entry_free, NULL);
-	atomic_set(&vm->n_entries, 0);
+	INIT_LIST_HEAD(&vm->clock);
+	vm->n_entries = 0;
 }
 
 /**
@@ -78,23 +92,56 @@ bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
 	if (e) {
 		atomic64_set(&copy->hits, atomic64_inc_return(&e->hits));
 		iob_entry_copy(copy, e);
+		if (!READ_ONCE(e->referenced))
+			WRITE_ONCE(e->referenced, true);
 	}
 	rcu_read_unlock();
 	return e;
 }
 
-static void iob_table_remove(struct iob_vm *vm, const struct iob_key *key)
+/* Under table_lock: take @e out of the table, free it after readers. */
+static void iob_table_unlink(struct iob_vm *vm, struct iob_entry *e)
 {
+	lockdep_assert_held(&vm->table_lock);
+	rhashtable_remove_fast(&vm->table, &e->node, iob_table_params);
+	list_del(&e->clock_node);
+	WRITE_ONCE(vm->n_entries, vm->n_entries - 1);
+	kfree_rcu(e, rcu);
+}
+
+/*
+ * Under table_lock: evict one entry by CLOCK. Two passes at most: after
+ * one, every mark is cleared.
+ */
+static void iob_table_evict_one(struct iob_vm *vm)
+{
+	unsigned int budget = 2 * vm->n_entries;
 	struct iob_entry *e;
 
-	rcu_read_lock();
-	e = rhashtable_lookup(&vm->table, key, iob_table_params);
-	if (e && !rhashtable_remove_fast(&vm->table, &e->node,
-					 iob_table_params)) {
-		atomic_dec(&vm->n_entries);
-		kfree_rcu(e, rcu);
+	lockdep_assert_held(&vm->table_lock);
+	while (!list_empty(&vm->clock)) {
+		e = list_first_entry(&vm->clock, struct iob_entry, clock_node);
+		if (READ_ONCE(e->referenced) && budget--) {
+			WRITE_ONCE(e->referenced, false);
+			list_move_tail(&e->clock_node, &vm->clock);
+			continue;
+		}
+		iob_table_unlink(vm, e);
+		return;
 	}
-	rcu_read_unlock();
+}
+
+/**
+ * iob_table_trim() - evict entries until the table obeys a bound
+ * @vm: the VM
+ * @max: entries it may keep
+ */
+void iob_table_trim(struct iob_vm *vm, unsigned int max)
+{
+	spin_lock(&vm->table_lock);
+	while (vm->n_entries > max)
+		iob_table_evict_one(vm);
+	spin_unlock(&vm->table_lock);
 }
 
 /**
@@ -102,31 +149,41 @@ static void iob_table_remove(struct iob_vm *vm, const struct iob_key *key)
  * @vm: the VM
  * @proto: the new entry's fields (linkage and hits are ignored)
  *
- * An entry that cannot be stored (table full, no memory) is dropped: the
- * next exit at that RIP scans again, which is slower but still correct.
+ * A full table makes room by CLOCK (see above); with max_entries 0, or
+ * without memory, the entry is dropped: the next exit at that RIP scans
+ * again, which is slower but still correct.
  */
 void iob_table_store(struct iob_vm *vm, const struct iob_entry *proto)
 {
-	struct iob_entry *e;
+	unsigned int max = READ_ONCE(iob_max_entries);
+	struct iob_entry *e, *old;
 
-	iob_table_remove(vm, &proto->key);
-
-	if (atomic_inc_return(&vm->n_entries) > READ_ONCE(iob_max_entries)) {
-		atomic_dec(&vm->n_entries);
+	if (!max) {
 		iob_count(vm, IOB_STAT_TABLE_FULL, 1);
 		return;
 	}
 	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
-		goto undo;
-	iob_entry_copy(e, proto);
-	/* Another vCPU may have stored the same block meanwhile: keep it. */
-	if (!rhashtable_lookup_insert_fast(&vm->table, &e->node,
-					   iob_table_params))
 		return;
-	kfree(e);
-undo:
-	atomic_dec(&vm->n_entries);
+	iob_entry_copy(e, proto);
+
+	spin_lock(&vm->table_lock);
+	old = rhashtable_lookup_fast(&vm->table, &proto->key,
+				     iob_table_params);
+	if (old)
+		iob_table_unlink(vm, old);
+	if (vm->n_entries >= max)
+		iob_count(vm, IOB_STAT_TABLE_FULL, 1);
+	while (vm->n_entries >= max)
+		iob_table_evict_one(vm);
+	if (rhashtable_insert_fast(&vm->table, &e->node, iob_table_params)) {
+		spin_unlock(&vm->table_lock);
+		kfree(e);
+		return;
+	}
+	list_add_tail(&e->clock_node, &vm->clock);
+	WRITE_ONCE(vm->n_entries, vm->n_entries + 1);
+	spin_unlock(&vm->table_lock);
 }
 
 /**

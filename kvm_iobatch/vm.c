@@ -9,6 +9,7 @@
  * `rmmod` then fails with EBUSY, like for kvm_amd while VMs run.
  */
 #include <linux/hashtable.h>
+#include <linux/jump_label.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -19,12 +20,54 @@
 #define IOB_VM_HASH_BITS 6
 
 static DEFINE_HASHTABLE(iob_vms, IOB_VM_HASH_BITS);
+/* Own cache: visible in slabinfo, and slub_debug=P,kvm_iobatch_vm poisons it */
+static struct kmem_cache *iob_vm_cache;
 static DEFINE_SPINLOCK(iob_vms_lock);		/* writers of iob_vms */
 static DEFINE_MUTEX(iob_vms_create_lock);	/* one creator at a time */
 static struct workqueue_struct *iob_wq;
 static atomic_t iob_nr_vms = ATOMIC_INIT(0);
 /* Global counters: sums over every VM, live or gone. */
 static DEFINE_PER_CPU(struct iob_stats, iob_global);
+
+/*
+ * Fault injection for registry_test: with a VM's debugfs file
+ * inject_find_delay_ms set, every registry lookup for that VM waits this
+ * long at each other VM it walks past, inside its RCU read-side section,
+ * so that VMs destroyed meanwhile are freed while it still looks at them
+ * unless their teardown waits for readers. Off (a static branch, no cost)
+ * unless set.
+ */
+static DEFINE_STATIC_KEY_FALSE(iob_find_delay_on);
+static struct kvm *iob_find_delay_kvm;
+static u32 iob_find_delay_ms;
+
+static void iob_inject_find_delay(struct kvm *kvm)
+{
+	u64 end;
+
+	if (!static_branch_unlikely(&iob_find_delay_on) ||
+	    kvm != READ_ONCE(iob_find_delay_kvm))
+		return;
+	/* A clock, not mdelay(): delay loops run short under TCG. */
+	end = ktime_get_ns() + READ_ONCE(iob_find_delay_ms) * NSEC_PER_MSEC;
+	while (ktime_get_ns() < end)
+		cpu_relax();
+}
+
+/**
+ * iob_vm_inject_find_delay() - arm or disarm the lookup fault injection
+ * @vm: the VM whose lookups wait
+ * @ms: milliseconds per VM walked past, 0 disarms
+ */
+void iob_vm_inject_find_delay(struct iob_vm *vm, u32 ms)
+{
+	WRITE_ONCE(iob_find_delay_ms, ms);
+	WRITE_ONCE(iob_find_delay_kvm, ms ? vm->kvm : NULL);
+	if (ms)
+		static_branch_enable(&iob_find_delay_on);
+	else
+		static_branch_disable(&iob_find_delay_on);
+}
 
 const char * const iob_stat_names[IOB_STAT_NR] = {
 	[IOB_STAT_EXITS] = "pio_exits",
@@ -117,14 +160,43 @@ struct iob_vm *iob_vm_find(struct kvm *kvm)
 			found = vm;
 			break;
 		}
+		iob_inject_find_delay(kvm);
 	}
 	rcu_read_unlock();
 	return found;
 }
 
+/*
+ * Runs from iob_wq one RCU grace period after the VM left the registry:
+ * lookups walk the registry under RCU from any VM's vCPU (and the table
+ * trim in table.c walks every VM), so none may still look at this one.
+ */
+/**
+ * iob_vm_lookup_depth() - how many other VMs a lookup of @vm walks past
+ * @vm: the VM
+ *
+ * Return: its position in its registry hash chain (debugfs stats).
+ */
+unsigned int iob_vm_lookup_depth(struct iob_vm *vm)
+{
+	unsigned int depth = 0;
+	struct iob_vm *other;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(iob_vms, other, node,
+				   (unsigned long)vm->kvm) {
+		if (other == vm)
+			break;
+		depth++;
+	}
+	rcu_read_unlock();
+	return depth;
+}
+
 static void iob_vm_free_work(struct work_struct *work)
 {
-	struct iob_vm *vm = container_of(work, struct iob_vm, free_work);
+	struct iob_vm *vm = container_of(to_rcu_work(work), struct iob_vm,
+					 free_rwork);
 	struct iob_vcpu *vs;
 	unsigned long idx;
 
@@ -134,7 +206,7 @@ static void iob_vm_free_work(struct work_struct *work)
 	xa_for_each(&vm->vcpus, idx, vs)
 		kfree(vs);
 	xa_destroy(&vm->vcpus);
-	kfree(vm);
+	kmem_cache_free(iob_vm_cache, vm);
 	atomic_dec(&iob_nr_vms);
 }
 
@@ -155,17 +227,17 @@ struct iob_vm *iob_vm_get(struct kvm *kvm)
 	vm = iob_vm_find(kvm);
 	if (vm)
 		goto out;
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	vm = kmem_cache_zalloc(iob_vm_cache, GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		goto out;
 	vm->kvm = kvm;
 	vm->extent = IOB_EXTENT_GLOBAL;
 	xa_init(&vm->vcpus);
-	INIT_WORK(&vm->free_work, iob_vm_free_work);
+	INIT_RCU_WORK(&vm->free_rwork, iob_vm_free_work);
 	vm->stats = alloc_percpu_gfp(struct iob_stats, GFP_KERNEL_ACCOUNT);
 	if (!vm->stats || iob_table_init(vm)) {
 		free_percpu(vm->stats);
-		kfree(vm);
+		kmem_cache_free(iob_vm_cache, vm);
 		vm = NULL;
 		goto out;
 	}
@@ -187,7 +259,8 @@ out:
  *
  * Runs in atomic context (an ftrace callback): the state is unlinked now,
  * so a new VM at the same address starts afresh, and freed from a work
- * item. The VM's module reference is dropped here.
+ * item after an RCU grace period. The VM's module reference is dropped
+ * here.
  */
 void iob_vm_destroyed(struct kvm *kvm)
 {
@@ -195,10 +268,12 @@ void iob_vm_destroyed(struct kvm *kvm)
 
 	if (!vm)
 		return;
+	if (READ_ONCE(iob_find_delay_kvm) == kvm)
+		WRITE_ONCE(iob_find_delay_kvm, NULL);
 	spin_lock(&iob_vms_lock);
 	hash_del_rcu(&vm->node);
 	spin_unlock(&iob_vms_lock);
-	queue_work(iob_wq, &vm->free_work);
+	queue_rcu_work(iob_wq, &vm->free_rwork);
 	/*
 	 * No vCPU of this VM runs any more, so none can call into us: the
 	 * module may go now (rmmod right after the VM is closed works);
@@ -234,14 +309,39 @@ struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu)
 }
 
 /**
+ * iob_vms_trim_tables() - make every VM's table obey a lowered bound
+ * @max: the new max_entries
+ *
+ * Under RCU: a VM being destroyed is freed only after a grace period.
+ */
+void iob_vms_trim_tables(unsigned int max)
+{
+	struct iob_vm *vm;
+	int bkt;
+
+	rcu_read_lock();
+	hash_for_each_rcu(iob_vms, bkt, vm, node)
+		iob_table_trim(vm, max);
+	rcu_read_unlock();
+}
+
+/**
  * iob_vms_init() - set up the registry
  *
  * Return: 0 or -ENOMEM.
  */
 int iob_vms_init(void)
 {
+	iob_vm_cache = kmem_cache_create("kvm_iobatch_vm", sizeof(struct iob_vm),
+				0, SLAB_ACCOUNT, NULL);
+	if (!iob_vm_cache)
+		return -ENOMEM;
 	iob_wq = alloc_workqueue(IOB_NAME, 0, 0);
-	return iob_wq ? 0 : -ENOMEM;
+	if (!iob_wq) {
+		kmem_cache_destroy(iob_vm_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -249,6 +349,7 @@ int iob_vms_init(void)
  */
 void iob_vms_flush(void)
 {
+	rcu_barrier();		/* teardowns still waiting for their grace period */
 	flush_workqueue(iob_wq);
 }
 
@@ -260,6 +361,8 @@ void iob_vms_flush(void)
  */
 void iob_vms_exit(void)
 {
+	rcu_barrier();		/* queue_rcu_work() items not queued yet */
 	destroy_workqueue(iob_wq);
 	WARN_ON(atomic_read(&iob_nr_vms));
+	kmem_cache_destroy(iob_vm_cache);
 }

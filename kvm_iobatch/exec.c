@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The executor: runs a block, instruction by instruction, from the bytes
+ * that were hashed, in one exit.
+ *
+ * - The IO instruction that exited goes to kvm_fast_pio() itself, exactly
+ *   as on stock KVM (its userspace completion included).
+ * - A later OUT goes straight to KVM's PIO bus (in-kernel devices,
+ *   coalesced PIO, ioeventfd) or, failing that, to userspace the way
+ *   kvm_fast_pio() sends it: RIP still at the OUT while userspace holds
+ *   the vCPU, and retired only by the completion (resume.c).
+ * - A later IN goes through KVM's emulator, whose in-kernel reads are
+ *   KVM's own. When it must go to userspace, its completion is taken over
+ *   (resume.c) and finished as kvm_fast_pio() finishes an IN.
+ * - Every other instruction is register-only (scan.c) and runs in KVM's
+ *   emulator.
+ * Before every instruction but the first, pending events end the block
+ * (guest.c), as hardware checks for them at every instruction boundary.
+ */
+#include <linux/kvm_host.h>
+
+#include "x86.h"	/* KVM private: kvm_*_read(), kvm_check_has_quirk() */
+#include "pmu.h"	/* KVM private: kvm_pmu_trigger_event() */
+#include "iobatch.h"
+
+/* iob_exec_io(): the instruction was not executed, end the block before it */
+#define IOB_NOT_RUN 2
+
+/**
+ * iob_retire_io() - move RIP past an IO instruction whose access is done
+ * @vcpu: the vCPU, RIP at the instruction
+ * @len: its length
+ *
+ * What kvm_skip_emulated_instruction() does after kvm_fast_pio(), with the
+ * length known from the decode (KVM's vendor code takes it from the exit,
+ * which only describes the instruction that exited): RIP, the PMU's
+ * instruction count, and single-step (#DB, or KVM_EXIT_DEBUG while
+ * userspace single-steps the guest), which only a VMM that changed the
+ * vCPU during a userspace exit can have turned on inside a block. The
+ * interrupt shadow is left as it is: the instruction before was retired by
+ * KVM, which cleared it, and a VMM that sets one with KVM_SET_VCPU_EVENTS
+ * during the exit keeps it (Documentation/kvm_iobatch.rst).
+ *
+ * Return: 1 to go on, 0 for a KVM_EXIT_DEBUG to userspace.
+ */
+int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
+{
+	struct kvm_run *run = vcpu->run;
+
+	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + len);
+	kvm_pmu_trigger_event(vcpu, PERF_COUNT_HW_INSTRUCTIONS);
+	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
+		run->debug.arch.dr6 = DR6_BS | DR6_ACTIVE_LOW;
+		run->debug.arch.pc = kvm_get_linear_rip(vcpu);
+		run->debug.arch.exception = DB_VECTOR;
+		run->exit_reason = KVM_EXIT_DEBUG;
+		return 0;
+	}
+	if (unlikely(kvm_get_rflags(vcpu) & X86_EFLAGS_TF))
+		kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS);
+	return 1;
+}
+
+/*
+ * A later OUT: KVM's PIO bus first, as emulator_pio_in_out() does, else a
+ * KVM_EXIT_IO set up the same way, left pending for resume.c.
+ */
+static int iob_pio_out(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
+		       u16 port, unsigned int len)
+{
+	unsigned long val = kvm_rax_read(vcpu);
+	struct kvm_run *run = vcpu->run;
+
+	/* KVM retires OUT 0x7e before the exit for old VMMs: leave it to KVM */
+	if (port == 0x7e &&
+	    kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_OUT_7E_INC_RIP))
+		return IOB_NOT_RUN;
+	if (!kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))
+		return iob_retire_io(vcpu, len);
+
+	vcpu->arch.pio.port = port;
+	vcpu->arch.pio.in = 0;
+	vcpu->arch.pio.count = 1;
+	vcpu->arch.pio.size = size;
+	memcpy(vcpu->arch.pio_data, &val, size);
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	run->io.count = 1;
+	run->io.port = port;
+	vs->pending = IOB_PENDING_OUT;
+	return 0;
+}
+
+/* Return: as an exit handler, or IOB_NOT_RUN. */
+static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+		       const struct iob_insn *insn, unsigned int len)
+{
+	u16 port = insn->io_dx ? (u16)kvm_rdx_read(vcpu) : insn->io_port;
+	int r;
+
+	if (!vs->off) {
+		r = kvm_fast_pio(vcpu, insn->io_size, port, insn->io_in);
+		if (!r && vcpu->arch.complete_userspace_io)
+			vs->pending = IOB_PENDING_KVM;
+		return r;
+	}
+	vs->io_lin = vs->lin + vs->off;
+	vs->io_len = len;
+	if (!insn->io_in)
+		return iob_pio_out(vcpu, vs, insn->io_size, port, len);
+
+	r = kvm_emulate_instruction_from_buffer(vcpu, vs->buf + vs->off, len);
+	if (!r && vcpu->run->exit_reason == KVM_EXIT_IO &&
+	    vcpu->arch.pio.count == 1 && vcpu->arch.pio.in) {
+		/*
+		 * The emulator would finish the IN from its saved decode
+		 * state, blind to registers userspace changes meanwhile.
+		 * Nothing is written back yet (its register cache equals
+		 * the vCPU's): drop that state, resume.c finishes the IN.
+		 */
+		vcpu->arch.emulate_regs_need_sync_to_vcpu = false;
+		vs->pending = IOB_PENDING_IN;
+	}
+	return r;
+}
+
+static int iob_exec_cut(struct iob_vm *vm, struct iob_vcpu *vs)
+{
+	vs->active = false;
+	iob_count(vm, IOB_STAT_CUTS, 1);
+	return 1;
+}
+
+/**
+ * iob_exec_block() - run a block from vs->off to its end
+ * @vcpu: the vCPU
+ * @vm: its VM
+ * @vs: the block, active
+ *
+ * Return: 1 to re-enter the guest, 0 to exit to userspace (with an access
+ * pending, iob_complete_userspace_io() finishes it and goes on), < 0 on
+ * error, as KVM's exit handlers do.
+ */
+int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+		   struct iob_vcpu *vs)
+{
+	while (vs->off < vs->size) {
+		struct iob_insn insn;
+		u64 next;
+		int len, r;
+
+		if (vs->off && iob_guest_event_pending(vcpu))
+			return iob_exec_cut(vm, vs);
+		len = iob_decode(vs->buf + vs->off, vs->size - vs->off,
+				 vs->mode, &insn);
+		if (len <= 0 || insn.kind < IOB_INSN_PLAIN)
+			return iob_exec_cut(vm, vs); /* the scan said otherwise */
+		next = vs->lin + vs->off + len;
+
+		vs->pending = IOB_PENDING_NONE;
+		if (insn.kind == IOB_INSN_IO)
+			r = iob_exec_io(vcpu, vs, &insn, len);
+		else
+			r = kvm_emulate_instruction_from_buffer(vcpu,
+					vs->buf + vs->off, len);
+		if (r == IOB_NOT_RUN)
+			return iob_exec_cut(vm, vs);
+		iob_count(vm, IOB_STAT_INSNS, 1);
+		if (insn.kind == IOB_INSN_IO) {
+			iob_count(vm, IOB_STAT_IO_BATCHED, 1);
+			if (vs->off)
+				iob_count(vm, IOB_STAT_EXITS_SAVED, 1);
+		}
+		vs->off += len;
+
+		if (r <= 0) {
+			vs->active = !r && vs->pending && vs->off < vs->size;
+			if (!r && vs->pending)
+				iob_resume_after_userspace(vcpu, vs);
+			return r;
+		}
+		/* A fault was injected, or the emulator went elsewhere. */
+		if (kvm_get_linear_rip(vcpu) != next)
+			return iob_exec_cut(vm, vs);
+	}
+	vs->active = false;
+	return 1;
+}

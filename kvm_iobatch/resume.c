@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The userspace continuation: a block's access went to userspace; on the
+ * next KVM_RUN finish that access exactly as stock KVM's kvm_fast_pio()
+ * completion would, against whatever userspace left in the vCPU, then run
+ * the rest of the block only when nothing that matters changed.
+ *
+ * Between the exit and KVM_RUN userspace may read and write registers,
+ * segment registers, events, debug state, the interrupt-window request or
+ * guest memory. Stock KVM's completion (complete_fast_pio_in/out) then
+ * drops the access when RIP moved, merges an IN into RAX as it is now, and
+ * single-steps after it; later IO of a block is finished the same way
+ * here. The rest of the block runs only while RIP, code size and code
+ * bytes are those of the block and no event or debugging stands in the
+ * way; otherwise the guest resumes at the next instruction and stock KVM
+ * takes over.
+ */
+#include <linux/kvm_host.h>
+
+#include "x86.h"	/* KVM private: kvm_rax_*(), kvm_is_linear_rip() */
+#include "iobatch.h"
+
+/* Finish a later IN as complete_fast_pio_in() does. */
+static int iob_finish_in(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
+{
+	int size = vcpu->arch.pio.size;
+	unsigned long val;
+
+	if (WARN_ON_ONCE(vcpu->arch.pio.count != 1 || !vcpu->arch.pio.in)) {
+		vcpu->arch.pio.count = 0;
+		return 1;
+	}
+	if (!kvm_is_linear_rip(vcpu, vs->io_lin)) {
+		vcpu->arch.pio.count = 0;
+		return 1;
+	}
+	/* For size less than 4 merge, else zero extend, as KVM does. */
+	val = size < 4 ? kvm_rax_read(vcpu) : 0;
+	memcpy(&val, vcpu->arch.pio_data, size);
+	vcpu->arch.pio.count = 0;
+	kvm_rax_write(vcpu, val);
+	return iob_retire_io(vcpu, vs->io_len);
+}
+
+/* Finish the access that went to userspace. Return: as an exit handler. */
+static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
+{
+	int (*cui)(struct kvm_vcpu *vcpu) = vs->saved_cui;
+
+	vs->saved_cui = NULL;
+	switch (vs->pending) {
+	case IOB_PENDING_KVM:
+		return cui(vcpu);
+	case IOB_PENDING_OUT:
+		/* complete_fast_pio_out() */
+		vcpu->arch.pio.count = 0;
+		if (!kvm_is_linear_rip(vcpu, vs->io_lin))
+			return 1;
+		return iob_retire_io(vcpu, vs->io_len);
+	case IOB_PENDING_IN:
+		return iob_finish_in(vcpu, vs);
+	default:
+		WARN_ON_ONCE(1);
+		return 1;
+	}
+}
+
+/* Is the rest of the block still ours to run, as it was scanned? */
+static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
+{
+	u8 now[IOB_MAX_INSN_LEN * 4];
+	unsigned int off = vs->off;
+	struct iob_where w;
+
+	/*
+	 * KVM_RUN with immediate_exit: userspace wants the access completed
+	 * and the guest not to run on (e.g. to save its state). Likewise
+	 * when it started debugging the guest or queued an event meanwhile.
+	 */
+	if (!vcpu->wants_to_run || !iob_guest_readable(vcpu) ||
+	    !iob_guest_batchable(vcpu))
+		return false;
+	if (!iob_guest_where(vcpu, &w) || w.lin != vs->lin + vs->off ||
+	    w.mode != vs->mode)
+		return false;
+	while (off < vs->size) {
+		unsigned int n = min_t(unsigned int, vs->size - off,
+				       sizeof(now));
+
+		if (!iob_guest_read(vcpu, vs->lin + off, now, n) ||
+		    memcmp(now, vs->buf + off, n))
+			return false;
+		off += n;
+	}
+	return true;
+}
+
+/*
+ * Runs first on KVM_RUN after a userspace exit in the middle of a block,
+ * in place of KVM's own completion.
+ */
+static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
+{
+	struct iob_vm *vm = iob_vm_find(vcpu->kvm);
+	struct iob_vcpu *vs = vm ? xa_load(&vm->vcpus, vcpu->vcpu_idx) : NULL;
+	int r;
+
+	if (WARN_ON_ONCE(!vs))
+		return 1;
+	r = iob_finish_access(vcpu, vs);
+	vs->pending = IOB_PENDING_NONE;
+	if (r <= 0 || !vs->active) {
+		vs->active = false;
+		return r;
+	}
+	if (!iob_may_resume(vcpu, vs)) {
+		vs->active = false;
+		iob_count(vm, IOB_STAT_CUTS, 1);
+		return 1;
+	}
+	iob_count(vm, IOB_STAT_USER_RESUMES, 1);
+	return iob_exec_block(vcpu, vm, vs);
+}
+
+/**
+ * iob_resume_after_userspace() - arrange to finish a pending access
+ * @vcpu: the vCPU, about to exit to userspace with @vs->pending set
+ * @vs: the block; @vs->active when more of it is to run afterwards
+ *
+ * An access that kvm_fast_pio() sent out, at the end of the block, is
+ * left to KVM's own completion; anything else is finished here.
+ */
+void iob_resume_after_userspace(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
+{
+	if (vs->pending == IOB_PENDING_KVM) {
+		if (!vs->active) {
+			vs->pending = IOB_PENDING_NONE;
+			return;
+		}
+		vs->saved_cui = vcpu->arch.complete_userspace_io;
+	}
+	vcpu->arch.complete_userspace_io = iob_complete_userspace_io;
+}
