@@ -7,7 +7,10 @@
  *                       extent override likewise; extent 0 (global or
  *                       per VM) really turns batching off and a per-VM
  *                       override really turns it on; max_entries bounds
- *                       the table; the table file lists the block
+ *                       the table; the table file lists the block;
+ *                       cached blocks obey lowered knobs (max_insns,
+ *                       max_entries) and a full table still takes the
+ *                       blocks that run often
  *   knob_test --hold    create a VM, let it batch once, then sleep until
  *                       killed (for the rmmod-while-VM-alive test)
  */
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "guests.h"
@@ -203,6 +207,76 @@ static void test_table(void)
 	sysfs_set("max_entries", path);
 }
 
+/* Run the guest again from its first byte, in the same VM. */
+static int rerun(struct vmm *vm)
+{
+	struct kvm_regs regs;
+
+	if (vmm_get_regs(vm, &regs))
+		return -1;
+	regs.rip = VMM_CODE_GPA;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
+		return -1;
+	return vmm_run(vm, 1000);
+}
+
+/* A block cached under max_insns 32 must not run whole under 1. */
+static void test_lowered_max_insns(void)
+{
+	long long orig = sysfs_get("max_insns"), io0 = -1, io1 = -1;
+	char buf[32];
+	struct vmm vm;
+
+	if (!start_cmos(&vm) && !vmm_run(&vm, 1000)) {
+		io0 = vmm_vcpu_stat(&vm, "io_exits");
+		sysfs_set("max_insns", "1");
+		if (!rerun(&vm))
+			io1 = vmm_vcpu_stat(&vm, "io_exits") - io0;
+	}
+	vmm_destroy(&vm);
+	tap_ok(io0 >= 8 && io0 <= 10 && io1 == 16,
+	       "max_insns lowered to 1: cached 2-insn blocks no longer run (io_exits %lld, then %lld, expected 8..10, 16)",
+	       io0, io1);
+	snprintf(buf, sizeof(buf), "%lld", orig);
+	sysfs_set("max_insns", buf);
+}
+
+static int start_sites(struct vmm *vm)
+{
+	return vmm_create(vm, VMM_REAL, guest_sites_start,
+			  guest_sites_end - guest_sites_start);
+}
+
+/* Lowering max_entries shrinks tables now; a full table replaces. */
+static void test_max_entries_bound(void)
+{
+	long long orig = sysfs_get("max_entries"), before = -1, after = -1;
+	long long scans = -1, hits = -1;
+	char buf[32];
+	struct vmm vm;
+
+	if (!start_sites(&vm) && !vmm_run(&vm, 1000)) {
+		before = iob_vm_stat(&vm, "entries");
+		sysfs_set("max_entries", "4");
+		after = iob_vm_stat(&vm, "entries");
+	}
+	vmm_destroy(&vm);
+	tap_ok(before == 18 && after >= 0 && after <= 4,
+	       "max_entries lowered to 4: table shrinks from %lld to %lld entries",
+	       before, after);
+
+	if (!start_sites(&vm) && !vmm_run(&vm, 1000)) {
+		scans = iob_vm_stat(&vm, "scans");
+		hits = iob_vm_stat(&vm, "hits");
+	}
+	vmm_destroy(&vm);
+	tap_ok(scans >= 18 && scans <= 24 && hits >= 58,
+	       "full table (4 entries, 18 sites): hot blocks replace cold ones (scans %lld, hits %lld)",
+	       scans, hits);
+	snprintf(buf, sizeof(buf), "%lld", orig);
+	sysfs_set("max_entries", buf);
+}
+
 static int hold(void)
 {
 	struct vmm vm;
@@ -228,12 +302,14 @@ int main(int argc, char **argv)
 	if (!iob_loaded())
 		return tap_skip_all("kvm_iobatch is not loaded");
 
-	tap_plan(1 + n_bad + 1 + 4 + 1 + 3 + 1 + (n_bad - 1) + 2 + 3 + 2);
+	tap_plan(1 + n_bad + 1 + 4 + 1 + 3 + 1 + (n_bad - 1) + 2 + 3 + 2 + 3);
 	test_sysfs_knob("extent", "128", 128, bad_values, n_bad);
 	test_sysfs_knob("max_insns", "16", 16, bad_insns, 4);
 	test_sysfs_knob("max_entries", "100", 100, bad_entries, 3);
 	test_vm_extent_file();
 	test_extent_effect();
 	test_table();
+	test_lowered_max_insns();
+	test_max_entries_bound();
 	return tap_finish();
 }

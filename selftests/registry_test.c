@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * registry_test: the lifetime of kvm_iobatch's per-VM state (module
+ * loaded; run it on a kernel booted with slub_debug=P,kvm_iobatch_vm or
+ * with KASAN, so that a use after free faults instead of reading stale
+ * bytes).
+ *
+ * - A reader and teardown: a reader VM takes a PIO exit while a VM in
+ *   front of it in the registry's hash chain is destroyed. Fault injection
+ *   (its debugfs inject_find_delay_ms) holds its registry lookup inside
+ *   the RCU read-side section for two seconds at every VM it walks past,
+ *   so a teardown that does not wait for readers frees the VM that the
+ *   reader is looking at.
+ * - VM destroy is noticed whatever the ftrace sysctl says: a VM closed
+ *   after `kernel.ftrace_enabled=0` was attempted still has its state
+ *   freed, and batching still works afterwards.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guests.h"
+#include "iobstat.h"
+#include "tap.h"
+#include "vmm.h"
+
+#define MAX_TRIES	2000	/* VMs created to find one in the reader's chain */
+#define READER_ROUNDS	3
+#define IO_PER_ROUND	5	/* userspace accesses per round of "stress" */
+#define DELAY_MS	"2000"
+#define FTRACE_SYSCTL	"/proc/sys/kernel/ftrace_enabled"
+
+static int create_stress_vm(struct vmm *vm, unsigned short rounds)
+{
+	const unsigned char *g = guest_stress_start;
+	int err = vmm_create(vm, VMM_REAL, g, guest_stress_end - g);
+
+	if (!err)
+		memcpy(vm->mem + 0x500, &rounds, sizeof(rounds));
+	return err;
+}
+
+struct reader {
+	struct vmm vm;
+	int status;
+	double secs;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *reader_thread(void *arg)
+{
+	struct reader *r = arg;
+	double t0 = now();
+
+	r->status = vmm_run(&r->vm, READER_ROUNDS * IO_PER_ROUND * 4);
+	r->secs = now() - t0;
+	return NULL;
+}
+
+/* Wait up to 10 s for every VM's state to be freed; the count left. */
+static long long vms_left(void)
+{
+	long long n = -1;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		n = iob_global_stat("vms");
+		if (n == 0)
+			break;
+		usleep(100000);
+	}
+	return n;
+}
+
+/*
+ * Create VMs until one lands in front of the reader in the registry's hash
+ * chain (the reader's lookup_depth grows); the others are closed again.
+ * Return: 0 with that VM in @victim, -1 when none did.
+ */
+static int victim_in_front(struct vmm *reader, struct vmm *victim)
+{
+	long long depth0 = iob_vm_stat(reader, "lookup_depth");
+	int i;
+
+	for (i = 0; i < MAX_TRIES && depth0 >= 0; i++) {
+		if (create_stress_vm(victim, 1))
+			return -1;
+		if (vmm_run(victim, 1) == -2 &&
+		    iob_vm_stat(reader, "lookup_depth") > depth0) {
+			tap_diag("VM %d of %d created lands in front of the reader",
+				 i + 1, MAX_TRIES);
+			return 0;
+		}
+		vmm_destroy(victim);
+	}
+	return -1;
+}
+
+static void test_teardown_under_reader(void)
+{
+	struct vmm victim;
+	struct reader reader;
+	long long live = -1;
+	char path[256];
+	pthread_t tid;
+	int err;
+
+	/* The reader first: VMs added later sit in front of it. */
+	err = create_stress_vm(&reader.vm, READER_ROUNDS);
+	if (!err && vmm_run(&reader.vm, 1) != -2)
+		err = -1;
+	if (!err)
+		err = victim_in_front(&reader.vm, &victim);
+	tap_ok(!err, "a VM in front of the reader in the registry's hash chain");
+	if (!err) {
+		iob_vm_path(&reader.vm, "inject_find_delay_ms", path,
+			    sizeof(path));
+		err = iob_write_file(path, DELAY_MS);
+	}
+	tap_ok(!err, "reader VM: its registry lookups wait %s ms at every VM walked past (fault injection)",
+	       DELAY_MS);
+	if (err) {
+		tap_ok(false, "reader ran");
+		tap_ok(false, "state freed");
+		return;
+	}
+
+	/* Destroy that VM while the reader's next lookup looks at it. */
+	pthread_create(&tid, NULL, reader_thread, &reader);
+	usleep(500000);
+	vmm_destroy(&victim);
+	pthread_join(tid, NULL);
+	tap_ok(reader.status == 0 &&
+	       reader.vm.n_io == READER_ROUNDS * IO_PER_ROUND,
+	       "reader ran all %d rounds while the VM it was looking at was destroyed (status %d, %u accesses, %.2f s)",
+	       READER_ROUNDS, reader.status, reader.vm.n_io, reader.secs);
+	iob_write_file(path, "0");
+	vmm_destroy(&reader.vm);
+	live = vms_left();
+	tap_ok(live == 0, "every VM's state freed (vms %lld)", live);
+}
+
+static void test_ftrace_sysctl(void)
+{
+	const struct guest_case *c = &guest_cases[0];	/* cmos */
+	long long live, blocks = -1;
+	struct vmm vm;
+	int wr;
+
+	if (create_stress_vm(&vm, 10) || vmm_run(&vm, 1) != -2) {
+		tap_ok(false, "ftrace sysctl: VM started");
+		tap_ok(false, "ftrace sysctl: batching after");
+		return;
+	}
+	wr = iob_write_file(FTRACE_SYSCTL, "0");
+	tap_diag("writing 0 to %s: %s", FTRACE_SYSCTL,
+		 wr ? strerror(-wr) : "accepted");
+	vmm_destroy(&vm);
+	live = vms_left();
+	iob_write_file(FTRACE_SYSCTL, "1");
+	tap_ok(live == 0,
+	       "a VM closed after ftrace_enabled=0 was tried: state freed (vms %lld, write %s)",
+	       live, wr ? "refused" : "accepted");
+
+	if (!vmm_create(&vm, VMM_REAL, c->start, c->end - c->start) &&
+	    !vmm_run(&vm, 1000))
+		blocks = iob_vm_stat(&vm, "blocks");
+	vmm_destroy(&vm);
+	tap_ok(blocks > 0, "batching still on afterwards (blocks %lld)",
+	       blocks);
+	vms_left();
+}
+
+int main(void)
+{
+	if (!iob_loaded())
+		return tap_skip_all("kvm_iobatch is not loaded");
+	tap_plan(6);
+	test_teardown_under_reader();
+	test_ftrace_sysctl();
+	return tap_finish();
+}
