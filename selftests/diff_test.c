@@ -20,7 +20,10 @@
  * (No #UD, INT3: on the TCG test bed, those in a real-mode L2 guest now
  * and then wedge the L1 kernel, with stock KVM as well.) Every exception vector points at a HLT, so every program ends.
  * The final registers, all of guest RAM and the userspace IO sequence must
- * be identical with and without the module.
+ * be identical with and without the module. For odd seeds the VMM reads
+ * the registers at every userspace access and the RIP it sees is part of
+ * the IO sequence; for every fourth seed it also writes them back
+ * unchanged (as QEMU's vmport device does).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +301,9 @@ static int run_prog(unsigned int seed, struct run_result *r)
 	vm.mem[HANDLER] = 0xf4;
 	for (v = 0; v < 128; v++)
 		vm.cmos[v] = (unsigned char)(v * 13 + 1);
+	/* Half the VMMs watch RIP at every access, a quarter also sync. */
+	vm.log_rip = seed & 1;
+	vm.sync_regs = seed % 4 == 3;
 	snprintf(name, sizeof(name), "prog%u", seed);
 	result_collect(&vm, vmm_run(&vm, MAX_RUNS), name, r);
 	vmm_destroy(&vm);
