@@ -26,13 +26,15 @@ static void notrace iob_pio_thunk(unsigned long ip, unsigned long parent_ip,
 				  struct ftrace_ops *op,
 				  struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (!regs || within_module(parent_ip, THIS_MODULE))
+	if (within_module(parent_ip, THIS_MODULE))
 		return;
 	if (!try_module_get(THIS_MODULE))
 		return;
-	regs->ip = (unsigned long)iob_fast_pio;
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+	ftrace_instruction_pointer_set(fregs, (unsigned long)iob_fast_pio);
+#else
+	ftrace_get_regs(fregs)->ip = (unsigned long)iob_fast_pio;
+#endif
 }
 
 static void notrace iob_destroy_thunk(unsigned long ip,
@@ -46,10 +48,21 @@ static void notrace iob_destroy_thunk(unsigned long ip,
 		iob_vm_destroyed((struct kvm *)regs->di);
 }
 
+/*
+ * Where ftrace can hand the callback the argument registers only (x86
+ * since 5.11), it uses its lighter trampoline, as livepatch does: the
+ * redirect needs to set the instruction pointer, nothing else. The thunk
+ * calls nothing traceable, so it needs no recursion protection from
+ * ftrace (FTRACE_OPS_FL_RECURSION would route it through
+ * ftrace_ops_assist_func() on every exit).
+ */
 static struct ftrace_ops iob_pio_ops = {
 	.func = iob_pio_thunk,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
-		 FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT,
+	.flags = FTRACE_OPS_FL_IPMODIFY |
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+		 FTRACE_OPS_FL_SAVE_REGS |
+#endif
+		 FTRACE_OPS_FL_PERMANENT,
 };
 
 static struct ftrace_ops iob_destroy_ops = {
