@@ -25,6 +25,11 @@
 
 /* A "no block here" entry is checked against the guest bytes every Nth hit. */
 #define IOB_SINGLE_RECHECK 16
+/*
+ * Exits a vCPU passes to KVM without a lookup when it exits again at the
+ * RIP where it last found no block (struct iob_vcpu, memo_*).
+ */
+#define IOB_SINGLE_MEMO 15
 
 /*
  * Scan the extent at w->lin, store what was found. Return: the block size
@@ -126,19 +131,39 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 		return false;
 	iob_count(vm, IOB_STAT_EXITS, 1);
 
+	/*
+	 * An IO instruction that runs alone exits again and again at the
+	 * same RIP (a polling loop, a device with one port). Passing it to
+	 * KVM is always correct, so the vCPU's memo of "no block at this
+	 * RIP" is trusted for IOB_SINGLE_MEMO exits without locating the
+	 * vCPU or looking the table up; a code change there is noticed at
+	 * the next lookup. Keyed by RIP alone: another CS base at the same
+	 * RIP can only cost a missed block, for a few exits.
+	 */
+	vs = xa_load(&vm->vcpus, vcpu->vcpu_idx);
+	if (vs && vs->memo_left && vs->memo_rip == kvm_rip_read(vcpu)) {
+		vs->memo_left--;
+		iob_count(vm, IOB_STAT_SINGLES, 1);
+		goto pass;
+	}
+
 	avail = iob_vm_extent(vm);
 	if (!avail || !iob_guest_readable(vcpu) || !iob_guest_where(vcpu, &w))
 		goto pass;
 	avail = min(avail, w.avail);
-	vs = iob_vcpu_get(vm, vcpu);
+	if (!vs)
+		vs = iob_vcpu_get(vm, vcpu);
 	if (!vs)
 		goto pass;
 
 	size = iob_find_block(vcpu, vm, vs, &w, avail);
 	if (!size) {
+		vs->memo_rip = kvm_rip_read(vcpu);
+		vs->memo_left = IOB_SINGLE_MEMO;
 		iob_count(vm, IOB_STAT_SINGLES, 1);
 		goto pass;
 	}
+	vs->memo_left = 0;
 	vs->mode = w.mode;
 	/* Another vCPU may have rewritten the code since it exited. */
 	if (!iob_guest_batchable(vcpu) ||

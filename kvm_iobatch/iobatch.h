@@ -99,6 +99,8 @@ enum iob_pending {
  * @io_lin: linear address of the pending IO instruction
  * @io_len: its length
  * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
+ * @memo_rip: RIP of the vCPU's last exit with no block to run
+ * @memo_left: exits at @memo_rip still passed to KVM without a lookup
  * @buf: the block bytes that were hashed, run from this copy
  */
 struct iob_vcpu {
@@ -111,6 +113,8 @@ struct iob_vcpu {
 	u64 io_lin;
 	unsigned int io_len;
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
+	unsigned long memo_rip;
+	unsigned int memo_left;
 	u8 buf[IOB_MAX_EXTENT];
 };
 

@@ -26,8 +26,12 @@ static DEFINE_SPINLOCK(iob_vms_lock);		/* writers of iob_vms */
 static DEFINE_MUTEX(iob_vms_create_lock);	/* one creator at a time */
 static struct workqueue_struct *iob_wq;
 static atomic_t iob_nr_vms = ATOMIC_INIT(0);
-/* Global counters: sums over every VM, live or gone. */
-static DEFINE_PER_CPU(struct iob_stats, iob_global);
+/*
+ * Global counters are the sums over the live VMs plus what the VMs that
+ * are gone had counted (folded in when KVM destroys them): the exit path
+ * adds to one per-CPU counter only.
+ */
+static atomic64_t iob_retired[IOB_STAT_NR];
 
 /*
  * Fault injection for registry_test: with a VM's debugfs file
@@ -95,7 +99,6 @@ const char * const iob_stat_names[IOB_STAT_NR] = {
 void iob_count(struct iob_vm *vm, enum iob_stat stat, long n)
 {
 	this_cpu_add(vm->stats->v[stat], n);
-	this_cpu_add(iob_global.v[stat], n);
 }
 
 static u64 iob_stat_sum(struct iob_stats __percpu *stats, enum iob_stat stat)
@@ -124,11 +127,19 @@ u64 iob_vm_stat(struct iob_vm *vm, enum iob_stat stat)
  * iob_global_stat() - read a global counter
  * @stat: which counter
  *
- * Return: the sum over all VMs since the module was loaded.
+ * Return: the sum over all VMs since the module was loaded (a snapshot).
  */
 u64 iob_global_stat(enum iob_stat stat)
 {
-	return iob_stat_sum(&iob_global, stat);
+	u64 sum = atomic64_read(&iob_retired[stat]);
+	struct iob_vm *vm;
+	int bkt;
+
+	rcu_read_lock();
+	hash_for_each_rcu(iob_vms, bkt, vm, node)
+		sum += iob_vm_stat(vm, stat);
+	rcu_read_unlock();
+	return sum;
 }
 
 /**
@@ -265,6 +276,7 @@ out:
 void iob_vm_destroyed(struct kvm *kvm)
 {
 	struct iob_vm *vm = iob_vm_find(kvm);
+	int i;
 
 	if (!vm)
 		return;
@@ -273,6 +285,9 @@ void iob_vm_destroyed(struct kvm *kvm)
 	spin_lock(&iob_vms_lock);
 	hash_del_rcu(&vm->node);
 	spin_unlock(&iob_vms_lock);
+	/* No vCPU runs: the counts are final. */
+	for (i = 0; i < IOB_STAT_NR; i++)
+		atomic64_add(iob_vm_stat(vm, i), &iob_retired[i]);
 	queue_rcu_work(iob_wq, &vm->free_rwork);
 	/*
 	 * No vCPU of this VM runs any more, so none can call into us: the
