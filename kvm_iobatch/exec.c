@@ -12,13 +12,15 @@
  * - A later IN goes through KVM's emulator, whose in-kernel reads are
  *   KVM's own. When it must go to userspace, its completion is taken over
  *   (resume.c) and finished as kvm_fast_pio() finishes an IN.
- * - Every other instruction is register-only (scan.c) and runs in KVM's
- *   emulator.
+ * - A register move (MOV reg, imm; MOV reg, reg: no flags, no memory) is
+ *   done here; every other instruction is register-only (scan.c) and
+ *   runs in KVM's emulator.
  * Before every instruction but the first, pending events end the block
  * (guest.c), as hardware checks for them at every instruction boundary.
  */
 #include <linux/kvm_host.h>
 
+#include "kvm_cache_regs.h"	/* KVM private: kvm_register_*_raw() */
 #include "x86.h"	/* KVM private: kvm_*_read(), kvm_check_has_quirk() */
 #include "pmu.h"	/* KVM private: kvm_pmu_trigger_event() */
 #include "iobatch.h"
@@ -59,6 +61,64 @@ int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
 	if (unlikely(kvm_get_rflags(vcpu) & X86_EFLAGS_TF))
 		kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS);
 	return 1;
+}
+
+static unsigned long iob_reg_read(struct kvm_vcpu *vcpu, u8 reg,
+				  unsigned int size)
+{
+	if (reg >= IOB_REG_AH)	/* AH, CH, DH, BH */
+		return (kvm_register_read_raw(vcpu, reg - IOB_REG_AH) >> 8) &
+		       0xff;
+	return kvm_register_read_raw(vcpu, reg);
+}
+
+/* Write @size bytes of @val as the emulator does (32-bit zero-extends). */
+static void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg, unsigned int size,
+			  unsigned long val)
+{
+	unsigned long old;
+
+	if (reg >= IOB_REG_AH) {
+		reg -= IOB_REG_AH;
+		old = kvm_register_read_raw(vcpu, reg);
+		val = (old & ~0xff00UL) | ((val & 0xff) << 8);
+	} else if (size < 4) {
+		old = kvm_register_read_raw(vcpu, reg);
+		val = (old & ~((1UL << (8 * size)) - 1)) |
+		      (val & ((1UL << (8 * size)) - 1));
+	} else if (size == 4) {
+		val = (u32)val;
+	}
+	kvm_register_write_raw(vcpu, reg, val);
+}
+
+/*
+ * A register move, without the emulator (whose entry, decode and write
+ * back cost about a thousand instructions each time). It writes one
+ * register and no flags; what the emulator's write back would also do is
+ * moot inside a block (no interrupt shadow, no pending exception, no
+ * single-step) or done here: RIP, the PMU's instruction count, KVM's L1D
+ * flush hint after emulation. RFLAGS.RF set (an instruction restarted
+ * after a fault) is left to the emulator, which clears it.
+ *
+ * Return: true when done.
+ */
+static bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
+{
+	unsigned long val;
+
+	if (insn->op == IOB_OP_EMULATE ||
+	    (kvm_get_rflags(vcpu) & X86_EFLAGS_RF))
+		return false;
+	if (insn->op == IOB_OP_MOV_IMM)
+		val = insn->op_imm;
+	else
+		val = iob_reg_read(vcpu, insn->op_src, insn->op_size);
+	iob_reg_write(vcpu, insn->op_dst, insn->op_size, val);
+	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + insn->len);
+	kvm_pmu_trigger_event(vcpu, PERF_COUNT_HW_INSTRUCTIONS);
+	vcpu->arch.l1tf_flush_l1d = true;
+	return true;
 }
 
 /*
@@ -160,11 +220,15 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		next = vs->lin + vs->off + len;
 
 		vs->pending = IOB_PENDING_NONE;
-		if (insn.kind == IOB_INSN_IO)
+		if (insn.kind == IOB_INSN_IO) {
 			r = iob_exec_io(vcpu, vs, &insn, len);
-		else
+		} else if (iob_exec_simple(vcpu, &insn)) {
+			iob_count(vm, IOB_STAT_DIRECT, 1);
+			r = 1;
+		} else {
 			r = kvm_emulate_instruction_from_buffer(vcpu,
 					vs->buf + vs->off, len);
+		}
 		if (r == IOB_NOT_RUN)
 			return iob_exec_cut(vm, vs);
 		iob_count(vm, IOB_STAT_INSNS, 1);

@@ -61,6 +61,7 @@ enum iob_stat {
 	IOB_STAT_CUTS,		/* blocks cut early (event, fault, signal) */
 	IOB_STAT_TABLE_FULL,	/* entries not stored: table at its bound */
 	IOB_STAT_READ_FAULTS,	/* guest code that could not be read */
+	IOB_STAT_DIRECT,	/* block instructions run without the emulator */
 	IOB_STAT_NR,
 };
 

@@ -556,6 +556,48 @@ static int dec_is_plain(const struct iob_dec *d)
 	return 0;
 }
 
+/* A register number of struct iob_insn for ModRM/opcode bits @n (0-7). */
+static u8 dec_reg(const struct iob_dec *d, unsigned int n, unsigned int rexbit,
+		  unsigned int size)
+{
+	if (size == 1 && !d->rex && n >= 4)
+		return IOB_REG_AH + n - 4;
+	return n | (d->rex & rexbit ? 8 : 0);
+}
+
+/*
+ * Fill @out->op* for the plain instructions that only write a register:
+ * MOV reg, imm and MOV reg, reg.
+ */
+static void dec_simple_op(const struct iob_dec *d, struct iob_insn *out)
+{
+	unsigned int op = d->op, rm = d->modrm & 7, reg = (d->modrm >> 3) & 7;
+	unsigned int i, n;
+
+	if (d->map != MAP_1)
+		return;
+	if (op >= 0xb0 && op <= 0xbf) {
+		out->op = IOB_OP_MOV_IMM;
+		out->op_size = op < 0xb8 ? 1 : d->opsz;
+		out->op_dst = dec_reg(d, op & 7, 0x01, out->op_size);
+		n = out->op_size;
+		for (i = 0; i < n; i++)
+			out->op_imm |= (u64)d->buf[d->pos - n + i] << (8 * i);
+	} else if (op >= 0x88 && op <= 0x8b && d->has_modrm &&
+		   (d->modrm >> 6) == 3) {
+		out->op = IOB_OP_MOV_REG;
+		out->op_size = op & 1 ? d->opsz : 1;
+		/* 88/89: r/m <- reg; 8A/8B: reg <- r/m */
+		if (op & 2) {
+			out->op_dst = dec_reg(d, reg, 0x04, out->op_size);
+			out->op_src = dec_reg(d, rm, 0x01, out->op_size);
+		} else {
+			out->op_dst = dec_reg(d, rm, 0x01, out->op_size);
+			out->op_src = dec_reg(d, reg, 0x04, out->op_size);
+		}
+	}
+}
+
 /* Decode and classify; returns DEC_OK, DEC_BAD or DEC_TRUNC. */
 static int iob_decode_st(const u8 *buf, unsigned int avail,
 			 enum iob_mode mode, struct iob_insn *out)
@@ -574,6 +616,11 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 	out->io_dx = 0;
 	out->io_size = 0;
 	out->io_port = 0;
+	out->op = IOB_OP_EMULATE;
+	out->op_size = 0;
+	out->op_dst = 0;
+	out->op_src = 0;
+	out->op_imm = 0;
 
 	if (d.mode > IOB_MODE_64)
 		return DEC_BAD;
@@ -599,6 +646,7 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 			out->io_port = d.buf[d.pos - 1];
 	} else if (dec_is_plain(&d)) {
 		out->kind = IOB_INSN_PLAIN;
+		dec_simple_op(&d, out);
 	} else {
 		out->kind = IOB_INSN_STOP;
 	}

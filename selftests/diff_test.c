@@ -163,9 +163,13 @@ static void emit_plain(struct prog *p)
 		else if (r < 2)
 			put(p, rnd(p, 256));
 		break;
-	case 7:	/* MOV r, imm */
-		put(p, 0xb0 + reg(p));
-		put(p, rnd(p, 256));
+	case 7:	/* MOV r8, imm8 (AH..BH too) / MOV r16/32, imm (not SP) */
+		r = rnd(p, 2) ? rnd(p, 8) : 8 + reg(p);
+		put(p, 0xb0 + r);
+		if (r < 8)
+			put(p, rnd(p, 256));
+		else
+			put_iz(p, o32);
 		break;
 	case 8:	/* 0F register forms */
 		put(p, 0x0f);

@@ -690,6 +690,64 @@ static void run_misc(void)
 	       "decode: avail beyond 15 bytes");
 }
 
+/* Register moves the executor runs itself: their decoded operands. */
+static void run_op_cases(void)
+{
+	static const struct {
+		const char *bytes;
+		unsigned int n;
+		enum iob_mode mode;
+		u8 op, size, dst, src;
+		u64 imm;
+		const char *name;
+	} c[] = {
+		{ "\xb0\x5a", 2, M16, IOB_OP_MOV_IMM, 1, 0, 0, 0x5a,
+		  "mov al, 0x5a" },
+		{ "\xb7\x12", 2, M16, IOB_OP_MOV_IMM, 1, IOB_REG_AH + 3, 0, 0x12,
+		  "mov bh, 0x12 (high byte)" },
+		{ "\xba\xd4\x03", 3, M16, IOB_OP_MOV_IMM, 2, 2, 0, 0x3d4,
+		  "mov dx, 0x3d4" },
+		{ "\x66\xb9\x78\x56\x34\x12", 6, M16, IOB_OP_MOV_IMM, 4, 1, 0,
+		  0x12345678, "66 mov ecx, imm32 in 16-bit code" },
+		{ "\x41\xb4\x01", 3, M64, IOB_OP_MOV_IMM, 1, 12, 0, 1,
+		  "mov r12b, 1 (REX.B)" },
+		{ "\x40\xb4\x01", 3, M64, IOB_OP_MOV_IMM, 1, 4, 0, 1,
+		  "mov spl, 1 (REX: no AH)" },
+		{ "\x49\xbf\x08\x07\x06\x05\x04\x03\x02\x01", 10, M64,
+		  IOB_OP_MOV_IMM, 8, 15, 0, 0x0102030405060708ULL,
+		  "mov r15, imm64" },
+		{ "\x88\xf8", 2, M16, IOB_OP_MOV_REG, 1, 0, IOB_REG_AH + 3, 0,
+		  "mov al, bh (88)" },
+		{ "\x8a\xc7", 2, M16, IOB_OP_MOV_REG, 1, 0, IOB_REG_AH + 3, 0,
+		  "mov al, bh (8a)" },
+		{ "\x89\xd8", 2, M32, IOB_OP_MOV_REG, 4, 0, 3, 0,
+		  "mov eax, ebx (89)" },
+		{ "\x4c\x8b\xc1", 3, M64, IOB_OP_MOV_REG, 8, 8, 1, 0,
+		  "mov r8, rcx (REX.WR)" },
+		{ "\x8b\x07", 2, M32, IOB_OP_EMULATE, 0, 0, 0, 0,
+		  "mov eax, [edi]: not plain" },
+		{ "\x40", 1, M32, IOB_OP_EMULATE, 0, 0, 0, 0,
+		  "inc eax: left to the emulator (flags)" },
+	};
+	struct iob_insn in;
+	char diag[160];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		ret = iob_decode(at_end(c[i].bytes, c[i].n), c[i].n, c[i].mode,
+				 &in);
+		snprintf(diag, sizeof(diag),
+			 "ret %d op %u size %u dst %u src %u imm %#llx", ret,
+			 in.op, in.op_size, in.op_dst, in.op_src,
+			 (unsigned long long)in.op_imm);
+		report(ret == (int)c[i].n && in.op == c[i].op &&
+		       in.op_size == c[i].size && in.op_dst == c[i].dst &&
+		       in.op_src == c[i].src && in.op_imm == c[i].imm, diag,
+		       "op: %s", c[i].name);
+	}
+}
+
 int main(void)
 {
 	unsigned int i, failed = 0;
@@ -699,6 +757,7 @@ int main(void)
 	run_trunc_cases();
 	run_blk_cases();
 	run_misc();
+	run_op_cases();
 
 	printf("TAP version 13\n1..%u\n", n_results);
 	for (i = 0; i < n_results; i++) {

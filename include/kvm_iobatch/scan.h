@@ -21,6 +21,7 @@
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
+typedef uint64_t u64;
 #endif
 
 /* Longest legal x86 instruction. */
@@ -44,6 +45,23 @@ enum iob_kind {
 };
 
 /**
+ * enum iob_op - IOB_INSN_PLAIN instructions simple enough to be run
+ * without KVM's emulator: they write one general purpose register and
+ * nothing else (no flags, no memory)
+ * @IOB_OP_EMULATE: any other, left to KVM's emulator
+ * @IOB_OP_MOV_IMM: MOV reg, imm (B0-BF)
+ * @IOB_OP_MOV_REG: MOV reg, reg (88-8B with a register operand)
+ */
+enum iob_op {
+	IOB_OP_EMULATE = 0,
+	IOB_OP_MOV_IMM,
+	IOB_OP_MOV_REG,
+};
+
+/* Register numbers of struct iob_insn: 0-15 as encoded (RAX..R15), and */
+#define IOB_REG_AH	16	/* AH, CH, DH, BH: 16..19 (8-bit, no REX) */
+
+/**
  * struct iob_insn - one decoded instruction
  * @len: length in bytes (0 when @kind is IOB_INSN_BAD)
  * @kind: classification, see enum iob_kind
@@ -51,6 +69,11 @@ enum iob_kind {
  * @io_dx: for IOB_INSN_IO, 1 when the port is DX, 0 for an imm8 port
  * @io_size: for IOB_INSN_IO, access size in bytes (1, 2 or 4)
  * @io_port: for IOB_INSN_IO with @io_dx == 0, the imm8 port
+ * @op: for IOB_INSN_PLAIN, see enum iob_op
+ * @op_size: operand size in bytes (1, 2, 4, 8) of @op
+ * @op_dst: register written by @op
+ * @op_src: register read by IOB_OP_MOV_REG
+ * @op_imm: the immediate of IOB_OP_MOV_IMM, as encoded (not extended)
  */
 struct iob_insn {
 	u8 len;
@@ -59,6 +82,11 @@ struct iob_insn {
 	u8 io_dx;
 	u8 io_size;
 	u8 io_port;
+	u8 op;
+	u8 op_size;
+	u8 op_dst;
+	u8 op_src;
+	u64 op_imm;
 };
 
 /** enum iob_stop - why a scan ended */
