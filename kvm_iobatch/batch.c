@@ -176,7 +176,7 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	vs->size = size;
 	vs->pending = IOB_PENDING_NONE;
 	vs->saved_cui = NULL;
-	*ret = iob_exec_block(vcpu, vm, vs);
+	*ret = iob_exec_block(vcpu, vm, vs, false);
 	return true;
 pass:
 	iob_count(vm, IOB_STAT_PASSED, 1);

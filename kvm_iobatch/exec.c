@@ -9,9 +9,11 @@
  *   coalesced PIO, ioeventfd) or, failing that, to userspace the way
  *   kvm_fast_pio() sends it: RIP still at the OUT while userspace holds
  *   the vCPU, and retired only by the completion (resume.c).
- * - A later IN goes through KVM's emulator, whose in-kernel reads are
- *   KVM's own. When it must go to userspace, its completion is taken over
- *   (resume.c) and finished as kvm_fast_pio() finishes an IN.
+ * - A later IN to a port no in-kernel device covers goes to userspace the
+ *   same way; any other later IN goes through KVM's emulator, whose
+ *   in-kernel reads are KVM's own. When that one goes to userspace after
+ *   all, its completion is taken over (resume.c) and finished as
+ *   kvm_fast_pio() finishes an IN.
  * - A register move (MOV reg, imm; MOV reg, reg: no flags, no memory) is
  *   done here; every other instruction is register-only (scan.c) and
  *   runs in KVM's emulator.
@@ -122,14 +124,38 @@ static bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 }
 
 /*
- * A later OUT: KVM's PIO bus first, as emulator_pio_in_out() does, else a
- * KVM_EXIT_IO set up the same way, left pending for resume.c.
+ * An access for userspace, set up as emulator_pio_in_out() sets it up
+ * (OUT data, or zeroes for an IN, in the PIO data page), left pending
+ * for resume.c.
  */
+static int iob_pio_user(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
+			u16 port, int in, unsigned long val)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->arch.pio.port = port;
+	vcpu->arch.pio.in = in;
+	vcpu->arch.pio.count = 1;
+	vcpu->arch.pio.size = size;
+	if (in)
+		memset(vcpu->arch.pio_data, 0, size);
+	else
+		memcpy(vcpu->arch.pio_data, &val, size);
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	run->io.count = 1;
+	run->io.port = port;
+	vs->pending = in ? IOB_PENDING_IN : IOB_PENDING_OUT;
+	return 0;
+}
+
+/* A later OUT: KVM's PIO bus first, as emulator_pio_in_out() does. */
 static int iob_pio_out(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 		       u16 port, unsigned int len)
 {
 	unsigned long val = kvm_rax_read(vcpu);
-	struct kvm_run *run = vcpu->run;
 
 	/* KVM retires OUT 0x7e before the exit for old VMMs: leave it to KVM */
 	if (port == 0x7e &&
@@ -137,20 +163,7 @@ static int iob_pio_out(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 		return IOB_NOT_RUN;
 	if (!kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))
 		return iob_retire_io(vcpu, len);
-
-	vcpu->arch.pio.port = port;
-	vcpu->arch.pio.in = 0;
-	vcpu->arch.pio.count = 1;
-	vcpu->arch.pio.size = size;
-	memcpy(vcpu->arch.pio_data, &val, size);
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	run->io.count = 1;
-	run->io.port = port;
-	vs->pending = IOB_PENDING_OUT;
-	return 0;
+	return iob_pio_user(vcpu, vs, size, port, 0, val);
 }
 
 /* Return: as an exit handler, or IOB_NOT_RUN. */
@@ -170,6 +183,13 @@ static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	vs->io_len = len;
 	if (!insn->io_in)
 		return iob_pio_out(vcpu, vs, insn->io_size, port, len);
+	/*
+	 * No device on the PIO bus covers the port: kvm_io_bus_read() would
+	 * fail, KVM would go to userspace. (KVM's bus read is not exported,
+	 * so an IN that may be in-kernel goes through the emulator.)
+	 */
+	if (!kvm_io_bus_get_dev(vcpu->kvm, KVM_PIO_BUS, port))
+		return iob_pio_user(vcpu, vs, insn->io_size, port, 1, 0);
 
 	r = kvm_emulate_instruction_from_buffer(vcpu, vs->buf + vs->off, len);
 	if (!r && vcpu->run->exit_reason == KVM_EXIT_IO &&
@@ -198,21 +218,23 @@ static int iob_exec_cut(struct iob_vm *vm, struct iob_vcpu *vs)
  * @vcpu: the vCPU
  * @vm: its VM
  * @vs: the block, active
+ * @checked: events were just checked at this instruction boundary
  *
  * Return: 1 to re-enter the guest, 0 to exit to userspace (with an access
  * pending, iob_complete_userspace_io() finishes it and goes on), < 0 on
  * error, as KVM's exit handlers do.
  */
 int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
-		   struct iob_vcpu *vs)
+		   struct iob_vcpu *vs, bool checked)
 {
 	while (vs->off < vs->size) {
 		struct iob_insn insn;
 		u64 next;
 		int len, r;
 
-		if (vs->off && iob_guest_event_pending(vcpu))
+		if (vs->off && !checked && iob_guest_event_pending(vcpu))
 			return iob_exec_cut(vm, vs);
+		checked = false;
 		len = iob_decode(vs->buf + vs->off, vs->size - vs->off,
 				 vs->mode, &insn);
 		if (len <= 0 || insn.kind < IOB_INSN_PLAIN)

@@ -253,7 +253,7 @@ int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 
 /* exec.c */
 int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
-		   struct iob_vcpu *vs);
+		   struct iob_vcpu *vs, bool checked);
 int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len);
 
 /* resume.c */

@@ -119,7 +119,8 @@ static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
 		return 1;
 	}
 	iob_count(vm, IOB_STAT_USER_RESUMES, 1);
-	return iob_exec_block(vcpu, vm, vs);
+	/* iob_guest_batchable() checked events at this boundary */
+	return iob_exec_block(vcpu, vm, vs, true);
 }
 
 /**
