@@ -42,30 +42,32 @@ bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w)
 {
 	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	u64 rip = kvm_rip_read(vcpu);
-	u64 room = PAGE_SIZE;
 	struct desc_struct cs;
+	u64 wrap, limit, room;
 	u32 base3;
 	u16 sel;
 
 	w->mode = iob_guest_mode(vcpu);
-	w->lin = kvm_get_linear_rip(vcpu);
-	room -= w->lin & ~PAGE_MASK;
-
-	if (w->mode != IOB_MODE_64) {
-		u64 wrap = w->mode == IOB_MODE_16 ? 0x10000ULL : 0x100000000ULL;
-		u64 limit;
-
-		if (!ctxt || !ctxt->ops->get_segment(ctxt, &sel, &cs, &base3,
-						     VCPU_SREG_CS))
-			return false;
-		limit = get_desc_limit(&cs);
-		if (cs.g)
-			limit = (limit << 12) | 0xfff;
-		if (rip >= wrap || rip > limit)
-			return false;
-		room = min(room, wrap - rip);
-		room = min(room, limit - rip + 1);
+	if (w->mode == IOB_MODE_64) {
+		w->lin = rip;
+		w->avail = min_t(u64, PAGE_SIZE - (rip & ~PAGE_MASK),
+				 IOB_MAX_EXTENT);
+		return true;
 	}
+	/* One read of CS for its base and limit (kvm_get_linear_rip() too) */
+	if (!ctxt || !ctxt->ops->get_segment(ctxt, &sel, &cs, &base3,
+					     VCPU_SREG_CS))
+		return false;
+	w->lin = (u32)(get_desc_base(&cs) + rip);
+	wrap = w->mode == IOB_MODE_16 ? 0x10000ULL : 0x100000000ULL;
+	limit = get_desc_limit(&cs);
+	if (cs.g)
+		limit = (limit << 12) | 0xfff;
+	if (rip >= wrap || rip > limit)
+		return false;
+	room = PAGE_SIZE - (w->lin & ~PAGE_MASK);
+	room = min(room, wrap - rip);
+	room = min(room, limit - rip + 1);
 	w->avail = min_t(u64, room, IOB_MAX_EXTENT);
 	return w->avail > 0;
 }
