@@ -7,6 +7,12 @@
 #   VMLINUZ  /boot/vmlinuz-$KVER
 #   KDIR     /lib/modules/$KVER/build (kbuild dir for out-of-tree modules)
 #   KSRC     unpacked kernel source parts (env KSRC_CACHE overrides)
+#   BED_MODDIR  where bed-run takes kvm, kvm-amd ... from
+#               (/lib/modules/$KVER/kernel)
+#
+# With BED_KERNEL=debug, all of them point at the debug kernel built by
+# scripts/debug-kernel (under /var/cache/kvm-iobatch/debug-kernel); it must
+# have been built already.  BED_KERNEL unset or "stock": Debian's kernel.
 
 bed_pick_kver() {
 	local d v best=""
@@ -23,6 +29,28 @@ bed_pick_kver() {
 	printf '%s' "$best" | sort -V | tail -n 1
 }
 
+case "${BED_KERNEL:-stock}" in
+stock) ;;
+debug)
+	bed_env=$("$(dirname "${BASH_SOURCE[0]}")/debug-kernel" --env) || {
+		echo "bed-lib: no debug kernel (run scripts/debug-kernel)" >&2
+		return 1 2>/dev/null || exit 1
+	}
+	eval "$bed_env"
+	KVER=$DEBUG_KREL
+	VMLINUZ=$DEBUG_VMLINUZ
+	KDIR=$DEBUG_KDIR
+	KSRC=$DEBUG_KSRC
+	BED_MODDIR=$DEBUG_MODDIR/kernel
+	export KVER VMLINUZ KDIR KSRC BED_MODDIR
+	return 0 2>/dev/null || exit 0
+	;;
+*)
+	echo "bed-lib: BED_KERNEL=$BED_KERNEL: want stock or debug" >&2
+	return 1 2>/dev/null || exit 1
+	;;
+esac
+
 if [ -z "${KVER:-}" ]; then
 	KVER=$(bed_pick_kver)
 fi
@@ -34,4 +62,5 @@ fi
 VMLINUZ=/boot/vmlinuz-$KVER
 KDIR=/lib/modules/$KVER/build
 KSRC=${KSRC_CACHE:-/var/cache/kvm-iobatch/linux-source-6.1}
-export KVER VMLINUZ KDIR KSRC
+BED_MODDIR=/lib/modules/$KVER/kernel
+export KVER VMLINUZ KDIR KSRC BED_MODDIR
