@@ -33,16 +33,6 @@
 #define DELAY_MS	"2000"
 #define FTRACE_SYSCTL	"/proc/sys/kernel/ftrace_enabled"
 
-static int create_stress_vm(struct vmm *vm, unsigned short rounds)
-{
-	const unsigned char *g = guest_stress_start;
-	int err = vmm_create(vm, VMM_REAL, g, guest_stress_end - g);
-
-	if (!err)
-		memcpy(vm->mem + 0x500, &rounds, sizeof(rounds));
-	return err;
-}
-
 struct reader {
 	struct vmm vm;
 	int status;
@@ -93,7 +83,7 @@ static int victim_in_front(struct vmm *reader, struct vmm *victim)
 	int i;
 
 	for (i = 0; i < MAX_TRIES && depth0 >= 0; i++) {
-		if (create_stress_vm(victim, 1))
+		if (guest_stress_create(victim, 1))
 			return -1;
 		if (vmm_run(victim, 1) == -2 &&
 		    iob_vm_stat(reader, "lookup_depth") > depth0) {
@@ -116,7 +106,7 @@ static void test_teardown_under_reader(void)
 	int err;
 
 	/* The reader first: VMs added later sit in front of it. */
-	err = create_stress_vm(&reader.vm, READER_ROUNDS);
+	err = guest_stress_create(&reader.vm, READER_ROUNDS);
 	if (!err && vmm_run(&reader.vm, 1) != -2)
 		err = -1;
 	if (!err)
@@ -157,7 +147,7 @@ static void test_ftrace_sysctl(void)
 	struct vmm vm;
 	int wr;
 
-	if (create_stress_vm(&vm, 10) || vmm_run(&vm, 1) != -2) {
+	if (guest_stress_create(&vm, 10) || vmm_run(&vm, 1) != -2) {
 		tap_ok(false, "ftrace sysctl: VM started");
 		tap_ok(false, "ftrace sysctl: batching after");
 		return;

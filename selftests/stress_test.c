@@ -69,16 +69,6 @@ static void *knob_thread(void *arg)
 	return NULL;
 }
 
-static int create_stress_vm(struct vmm *vm, unsigned short rounds)
-{
-	const unsigned char *g = guest_stress_start;
-	int err = vmm_create(vm, VMM_REAL, g, guest_stress_end - g);
-
-	if (!err)
-		memcpy(vm->mem + 0x500, &rounds, sizeof(rounds));
-	return err;
-}
-
 static void *churn_thread(void *arg)
 {
 	int *ok = arg;
@@ -87,7 +77,7 @@ static void *churn_thread(void *arg)
 
 	*ok = 0;
 	for (i = 0; i < CHURN; i++) {
-		if (create_stress_vm(&vm, ROUNDS))
+		if (guest_stress_create(&vm, ROUNDS))
 			return NULL;
 		/* 1..4 exits: usually stops with a block half done. */
 		if (vmm_run(&vm, 1 + i % 4) == -1) {
@@ -109,7 +99,7 @@ static int killed_child(void)
 	if (pid == 0) {
 		struct vmm vm;
 
-		if (create_stress_vm(&vm, 60000))
+		if (guest_stress_create(&vm, 60000))
 			_exit(1);
 		vmm_run(&vm, ~0UL);
 		_exit(2);
@@ -136,7 +126,7 @@ int main(void)
 	mism0 = iob_global_stat("hash_mismatches");
 
 	for (v = 0; v < N_VMS && !err; v++) {
-		err = create_stress_vm(&vms[v], ROUNDS);
+		err = guest_stress_create(&vms[v], ROUNDS);
 		for (c = 1; c < N_CPUS && !err; c++)
 			err = vmm_add_vcpu(&vms[v], &cpus[v][c], c, VMM_CODE_GPA);
 	}

@@ -205,10 +205,5 @@ static int compare(const char *file)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--record"))
-		return record(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "--compare"))
-		return compare(argv[2]);
-	fprintf(stderr, "usage: %s --record FILE | --compare FILE\n", argv[0]);
-	return 2;
+	return result_main(argc, argv, record, compare);
 }

@@ -4,6 +4,8 @@
  * the module (at most @slack more when an event or a reschedule cut a
  * block), or "unchanged" (0).
  */
+#include <string.h>
+
 #include "guests.h"
 #include "tap.h"
 
@@ -36,3 +38,20 @@ const struct guest_case guest_cases[] = {
 };
 
 const unsigned int n_guest_cases = ARRAY_SIZE(guest_cases);
+
+/**
+ * guest_stress_create() - a VM that runs the "stress" guest
+ * @vm: zeroed and set up
+ * @rounds: iteration count the guest reads at 0x500
+ *
+ * Return: 0 or -errno from vmm_create().
+ */
+int guest_stress_create(struct vmm *vm, unsigned short rounds)
+{
+	const unsigned char *g = guest_stress_start;
+	int err = vmm_create(vm, VMM_REAL, g, guest_stress_end - g);
+
+	if (!err)
+		memcpy(vm->mem + 0x500, &rounds, sizeof(rounds));
+	return err;
+}

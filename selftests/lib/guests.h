@@ -51,6 +51,12 @@ struct guest_case {
 	const char *stat;
 };
 
+/*
+ * Create a VM running the "stress" guest for @rounds rounds (the count
+ * it reads at 0x500). 0 or -errno.
+ */
+int guest_stress_create(struct vmm *vm, unsigned short rounds);
+
 extern const struct guest_case guest_cases[];
 extern const unsigned int n_guest_cases;
 

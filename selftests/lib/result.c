@@ -102,3 +102,23 @@ bool result_same_guest(const struct run_result *a, const struct run_result *b)
 	       a->user_io_exits == b->user_io_exits &&
 	       a->exit_hash == b->exit_hash;
 }
+
+/**
+ * result_main() - main() of a record/compare test
+ * @argc: from main()
+ * @argv: from main()
+ * @record: runs on stock KVM, saves to the file
+ * @compare: runs under the module, compares with the file
+ *
+ * Return: the exit status.
+ */
+int result_main(int argc, char **argv, int (*record)(const char *file),
+		int (*compare)(const char *file))
+{
+	if (argc == 3 && !strcmp(argv[1], "--record"))
+		return record(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--compare"))
+		return compare(argv[2]);
+	fprintf(stderr, "usage: %s --record FILE | --compare FILE\n", argv[0]);
+	return 2;
+}

@@ -32,4 +32,11 @@ int result_load(const char *file, struct run_result *r, unsigned int n);
 /* Same registers, RAM and userspace IO sequence? */
 bool result_same_guest(const struct run_result *a, const struct run_result *b);
 
+/*
+ * main() of a test that records on stock KVM and compares under the
+ * module: "--record FILE" or "--compare FILE", else usage (exit 2).
+ */
+int result_main(int argc, char **argv, int (*record)(const char *file),
+		int (*compare)(const char *file));
+
 #endif /* IOB_RESULT_H */
