@@ -140,7 +140,7 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	 * the next lookup. Keyed by RIP alone: another CS base at the same
 	 * RIP can only cost a missed block, for a few exits.
 	 */
-	vs = xa_load(&vm->vcpus, vcpu->vcpu_idx);
+	vs = iob_vcpu_find(vm, vcpu);
 	if (vs && vs->memo_left && vs->memo_rip == kvm_rip_read(vcpu)) {
 		vs->memo_left--;
 		iob_count(vm, IOB_STAT_SINGLES, 1);

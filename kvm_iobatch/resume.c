@@ -102,7 +102,7 @@ static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
 {
 	struct iob_vm *vm = iob_vm_find(vcpu->kvm);
-	struct iob_vcpu *vs = vm ? xa_load(&vm->vcpus, vcpu->vcpu_idx) : NULL;
+	struct iob_vcpu *vs = vm ? iob_vcpu_find(vm, vcpu) : NULL;
 	int r;
 
 	if (WARN_ON_ONCE(!vs))

@@ -91,16 +91,6 @@ const char * const iob_stat_names[IOB_STAT_NR] = {
 	[IOB_STAT_DIRECT] = "insns_direct",
 };
 
-/**
- * iob_count() - add to a per-VM counter and its global sum
- * @vm: the VM
- * @stat: which counter
- * @n: amount
- */
-void iob_count(struct iob_vm *vm, enum iob_stat stat, long n)
-{
-	this_cpu_add(vm->stats->v[stat], n);
-}
 
 static u64 iob_stat_sum(struct iob_stats __percpu *stats, enum iob_stat stat)
 {
@@ -209,15 +199,14 @@ static void iob_vm_free_work(struct work_struct *work)
 {
 	struct iob_vm *vm = container_of(to_rcu_work(work), struct iob_vm,
 					 free_rwork);
-	struct iob_vcpu *vs;
-	unsigned long idx;
+	unsigned int i;
 
 	iob_debugfs_vm_remove(vm);
 	iob_table_destroy(vm);
 	free_percpu(vm->stats);
-	xa_for_each(&vm->vcpus, idx, vs)
-		kfree(vs);
-	xa_destroy(&vm->vcpus);
+	for (i = 0; i < KVM_MAX_VCPUS; i++)
+		kfree(vm->vcpus[i]);
+	kvfree(vm->vcpus);
 	kmem_cache_free(iob_vm_cache, vm);
 	atomic_dec(&iob_nr_vms);
 }
@@ -244,11 +233,13 @@ struct iob_vm *iob_vm_get(struct kvm *kvm)
 		goto out;
 	vm->kvm = kvm;
 	vm->extent = IOB_EXTENT_GLOBAL;
-	xa_init(&vm->vcpus);
 	INIT_RCU_WORK(&vm->free_rwork, iob_vm_free_work);
+	vm->vcpus = kvcalloc(KVM_MAX_VCPUS, sizeof(*vm->vcpus),
+			     GFP_KERNEL_ACCOUNT);
 	vm->stats = alloc_percpu_gfp(struct iob_stats, GFP_KERNEL_ACCOUNT);
-	if (!vm->stats || iob_table_init(vm)) {
+	if (!vm->vcpus || !vm->stats || iob_table_init(vm)) {
 		free_percpu(vm->stats);
+		kvfree(vm->vcpus);
 		kmem_cache_free(iob_vm_cache, vm);
 		vm = NULL;
 		goto out;
@@ -307,19 +298,19 @@ void iob_vm_destroyed(struct kvm *kvm)
  */
 struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu)
 {
-	struct iob_vcpu *vs = xa_load(&vm->vcpus, vcpu->vcpu_idx);
-	void *old;
+	struct iob_vcpu *vs = iob_vcpu_find(vm, vcpu);
+	struct iob_vcpu *old;
 
-	if (vs)
+	if (vs || vcpu->vcpu_idx >= KVM_MAX_VCPUS)
 		return vs;
 	vs = kzalloc(sizeof(*vs), GFP_KERNEL_ACCOUNT);
 	if (!vs)
 		return NULL;
-	old = xa_cmpxchg(&vm->vcpus, vcpu->vcpu_idx, NULL, vs,
-			 GFP_KERNEL_ACCOUNT);
+	/* Only the vCPU itself gets here, in its ioctl: cmpxchg is belt */
+	old = cmpxchg(&vm->vcpus[vcpu->vcpu_idx], NULL, vs);
 	if (old) {
 		kfree(vs);
-		return xa_is_err(old) ? NULL : old;
+		return old;
 	}
 	return vs;
 }
