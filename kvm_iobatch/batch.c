@@ -32,18 +32,21 @@
 #define IOB_SINGLE_MEMO 15
 
 /*
- * Scan the extent at w->lin, store what was found. Return: the block size
- * (>= 2 IO instructions found, bytes are in vs->buf) or 0.
+ * Scan the extent at key->lin, store what was found in the table and in
+ * *@e. Return: the block size (>= 2 IO instructions found, bytes are in
+ * vs->buf) or 0.
  */
 static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			     struct iob_vcpu *vs, const struct iob_key *key,
-			     unsigned int avail, unsigned int max_insns)
+			     unsigned int avail, unsigned int max_insns,
+			     struct iob_entry *e)
 {
-	struct iob_entry e = {
-		.key = *key, .avail = avail, .max_insns = max_insns,
-	};
 	struct iob_block blk;
 
+	memset(e, 0, sizeof(*e));
+	e->key = *key;
+	e->avail = avail;
+	e->max_insns = max_insns;
 	iob_count(vm, IOB_STAT_SCANS, 1);
 	if (!iob_guest_read(vcpu, key->lin, vs->buf, avail)) {
 		iob_count(vm, IOB_STAT_READ_FAULTS, 1);
@@ -54,20 +57,52 @@ static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		return 0;
 
 	if (blk.n_io >= 2) {
-		e.size = blk.size;
-		e.hashed = blk.size;
-		e.n_io = blk.n_io;
-		e.n_insns = blk.n_insns;
+		e->size = blk.size;
+		e->hashed = blk.size;
+		e->n_io = blk.n_io;
+		e->n_insns = blk.n_insns;
 	} else {
 		/* No block: remember the bytes that decided so. */
-		e.hashed = min_t(unsigned int, avail,
-				 blk.scanned + IOB_MAX_INSN_LEN);
-		e.n_io = 1;
-		e.n_insns = 1;
+		e->hashed = min_t(unsigned int, avail,
+				  blk.scanned + IOB_MAX_INSN_LEN);
+		e->n_io = 1;
+		e->n_insns = 1;
 	}
-	e.hash = xxh64(vs->buf, e.hashed, 0);
-	iob_table_store(vm, &e);
-	return e.size;
+	e->hash = xxh64(vs->buf, e->hashed, 0);
+	iob_table_store(vm, e);
+	return e->size;
+}
+
+/* Keep the block @e as the vCPU's last one (see struct iob_vcpu). */
+static void iob_remember_block(struct iob_vcpu *vs, const struct iob_entry *e)
+{
+	vs->last_lin = e->key.lin;
+	vs->last_mode = e->key.mode;
+	vs->last_hash = e->hash;
+	vs->last_hashed = e->hashed;
+	vs->last_avail = e->avail;
+	vs->last_size = e->size;
+	vs->last_max_insns = e->max_insns;
+}
+
+/*
+ * The vCPU's last block, if it is the one at @key: a loop exits at the
+ * same block again and again, and this skips the table lookup (the guest
+ * bytes are still read and hashed).
+ */
+static bool iob_last_block(const struct iob_vcpu *vs,
+			   const struct iob_key *key, struct iob_entry *e)
+{
+	if (!vs->last_size || vs->last_lin != key->lin ||
+	    vs->last_mode != key->mode)
+		return false;
+	e->key = *key;
+	e->hash = vs->last_hash;
+	e->hashed = vs->last_hashed;
+	e->avail = vs->last_avail;
+	e->size = vs->last_size;
+	e->max_insns = vs->last_max_insns;
+	return true;
 }
 
 /*
@@ -84,8 +119,9 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	struct iob_entry e;
 
 	/* An entry scanned under other knobs is stale: they bind it too. */
-	if (iob_table_lookup(vm, &key, &e) && e.avail == avail &&
-	    e.max_insns == max_insns) {
+	if ((iob_last_block(vs, &key, &e) ||
+	     iob_table_lookup(vm, &key, &e)) &&
+	    e.avail == avail && e.max_insns == max_insns) {
 		/*
 		 * "No block here" needs no proof on every exit: passing the
 		 * exit to KVM is always correct. Code that has grown a block
@@ -99,11 +135,17 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		}
 		if (xxh64(vs->buf, e.hashed, 0) == e.hash) {
 			iob_count(vm, IOB_STAT_HITS, 1);
+			if (e.size)
+				iob_remember_block(vs, &e);
 			return e.size;
 		}
 		iob_count(vm, IOB_STAT_MISMATCHES, 1);
 	}
-	return iob_scan(vcpu, vm, vs, &key, avail, max_insns);
+	vs->last_size = 0;
+	if (!iob_scan(vcpu, vm, vs, &key, avail, max_insns, &e))
+		return 0;
+	iob_remember_block(vs, &e);
+	return e.size;
 }
 
 /* Is the block's first instruction the one that exited? */

@@ -90,6 +90,12 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 {
 	struct x86_exception e;
 
+	/*
+	 * Without paging a linear address is a guest physical one, as in
+	 * KVM's nonpaging_gva_to_gpa(): skip the walk and its set-up.
+	 */
+	if (!is_paging(vcpu))
+		return !kvm_vcpu_read_guest(vcpu, lin, buf, len);
 	return kvm_read_guest_virt(vcpu, lin, buf, len, &e) ==
 	       X86EMUL_CONTINUE;
 }

@@ -101,6 +101,14 @@ enum iob_pending {
  * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
  * @memo_rip: RIP of the vCPU's last exit with no block to run
  * @memo_left: exits at @memo_rip still passed to KVM without a lookup
+ * @last_lin: the vCPU's last block, as its table entry had it (batch.c):
+ *            looked up here before the table; @last_size 0: none
+ * @last_mode: see struct iob_key
+ * @last_hash: see struct iob_entry
+ * @last_hashed: see struct iob_entry
+ * @last_avail: see struct iob_entry
+ * @last_size: see struct iob_entry
+ * @last_max_insns: see struct iob_entry
  * @buf: the block bytes that were hashed, run from this copy
  */
 struct iob_vcpu {
@@ -115,6 +123,13 @@ struct iob_vcpu {
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
 	unsigned long memo_rip;
 	unsigned int memo_left;
+	u64 last_lin;
+	u32 last_mode;
+	u64 last_hash;
+	u16 last_hashed;
+	u16 last_avail;
+	u16 last_size;
+	u16 last_max_insns;
 	u8 buf[IOB_MAX_EXTENT];
 };
 
