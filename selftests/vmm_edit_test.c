@@ -41,6 +41,8 @@ enum edit {
 	EDIT_STEP,	/* KVM_SET_GUEST_DEBUG single-step */
 	EDIT_WINDOW,	/* request an interrupt window (userspace irqchip) */
 	EDIT_NMI,	/* KVM_NMI */
+	EDIT_WINDOW_SPLIT,	/* the same two with a split irqchip */
+	EDIT_NMI_SPLIT,
 	EDIT_NR,
 };
 
@@ -52,6 +54,8 @@ static const char * const edit_names[EDIT_NR] = {
 	[EDIT_STEP] = "guest-debug single-step",
 	[EDIT_WINDOW] = "interrupt window",
 	[EDIT_NMI] = "NMI",
+	[EDIT_WINDOW_SPLIT] = "split irqchip: interrupt window",
+	[EDIT_NMI_SPLIT] = "split irqchip: NMI",
 };
 
 /* The accesses a scenario edits at (see the guest). */
@@ -90,9 +94,11 @@ static int edit_vcpu(struct vmm *vm, enum edit edit)
 	case EDIT_STEP:
 		return ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg);
 	case EDIT_WINDOW:
+	case EDIT_WINDOW_SPLIT:
 		vm->run->request_interrupt_window = 1;
 		return 0;
 	case EDIT_NMI:
+	case EDIT_NMI_SPLIT:
 		return ioctl(vm->vcpu_fd, KVM_NMI);
 	default:
 		return edit_regs(vm, edit);
@@ -133,15 +139,19 @@ static uint32_t edit_in(struct vmm *vm, uint16_t port, int size)
 static int run_scenario(unsigned int i, struct run_result *r)
 {
 	struct scenario sc = { .edit = i / N_AT, .at = edit_at[i % N_AT] };
-	char name[64];
+	char name[80];
 	struct vmm vm;
 	int err;
 
 	snprintf(name, sizeof(name), "%s at access %u", edit_names[sc.edit],
 		 sc.at);
 	memset(r, 0, sizeof(*r));
-	err = vmm_create(&vm, VMM_REAL, guest_edit_start,
-			 guest_edit_end - guest_edit_start);
+	if (sc.edit == EDIT_WINDOW_SPLIT || sc.edit == EDIT_NMI_SPLIT)
+		err = vmm_create_split_irqchip(&vm, VMM_REAL, guest_edit_start,
+					       guest_edit_end - guest_edit_start);
+	else
+		err = vmm_create(&vm, VMM_REAL, guest_edit_start,
+				 guest_edit_end - guest_edit_start);
 	if (err) {
 		tap_diag("%s: cannot create VM: %s", name, strerror(-err));
 		return err;

@@ -213,7 +213,9 @@ END(sites)
  * answers while it edits vCPU state (registers, RIP, guest debugging,
  * interrupt window, NMI). Access n of a round: 0 OUT (first of the block),
  * 1 IN, 2 OUT, 3 IN, 4 OUT. #DB, NMI and a moved RIP each end up in code
- * of their own that reports on port 0x95-0x97.
+ * of their own that reports on port 0x95-0x97. It ends with an OUT to the
+ * VMM's done port, not HLT: with the LAPIC in KVM (split irqchip) HLT
+ * would block in KVM_RUN.
  */
 GUEST(edit)
 	movw	$ABS(8f, guest_edit_start), 4	/* IVT[1]: #DB */
@@ -234,14 +236,14 @@ GUEST(edit)
 	dec	%cx
 	jnz	1b
 	mov	%bx, 0x600
-	hlt
+	out	%al, $0xf4			/* done (no HLT: LAPIC in KVM) */
 	.org	0x100				/* VMM_CODE_GPA + 0x100 */
 	mov	%bl, %al
 	out	%al, $0x97
-	hlt
+	out	%al, $0xf4
 8:	mov	%cl, %al			/* #DB */
 	out	%al, $0x96
-	hlt
+	out	%al, $0xf4
 9:	out	%al, $0x95			/* NMI */
 	inc	%si
 	iret

@@ -12,7 +12,7 @@
 #include "vmm.h"
 
 struct run_result {
-	char name[32];
+	char name[64];
 	int status;
 	struct kvm_regs regs;
 	uint64_t mem_hash;

@@ -298,7 +298,8 @@ static int vmm_set_start(struct vmm *v, uint64_t rip, uint64_t rsp)
 }
 
 static int vmm_create_common(struct vmm *vm, enum vmm_mode mode,
-			     const void *code, size_t len, bool irqchip)
+			     const void *code, size_t len,
+			     enum vmm_irqchip irqchip)
 {
 	struct kvm_userspace_memory_region region;
 	struct kvm_sregs sregs;
@@ -333,12 +334,20 @@ static int vmm_create_common(struct vmm *vm, enum vmm_mode mode,
 		goto err;
 	memcpy(vm->mem + VMM_CODE_GPA, code, len);
 
-	if (irqchip) {
+	if (irqchip == VMM_IRQCHIP_KERNEL) {
 		struct kvm_pit_config pit = { .flags = 0 };
 
 		if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0))
 			goto err;
 		if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit))
+			goto err;
+	} else if (irqchip == VMM_IRQCHIP_SPLIT) {
+		/* LAPIC in KVM, PIC and IOAPIC in userspace (24 routes) */
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 },
+		};
+
+		if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap))
 			goto err;
 	}
 
@@ -386,7 +395,7 @@ err:
 int vmm_create(struct vmm *vm, enum vmm_mode mode, const void *code,
 	       size_t len)
 {
-	return vmm_create_common(vm, mode, code, len, false);
+	return vmm_create_common(vm, mode, code, len, VMM_IRQCHIP_NONE);
 }
 
 /**
@@ -405,7 +414,25 @@ int vmm_create(struct vmm *vm, enum vmm_mode mode, const void *code,
 int vmm_create_with_irqchip(struct vmm *vm, enum vmm_mode mode,
 			    const void *code, size_t len)
 {
-	return vmm_create_common(vm, mode, code, len, true);
+	return vmm_create_common(vm, mode, code, len, VMM_IRQCHIP_KERNEL);
+}
+
+/**
+ * vmm_create_split_irqchip() - vmm_create() with a split irqchip
+ * @vm: the VM, zeroed first
+ * @mode: real, 32-bit or long mode
+ * @code: guest image
+ * @len: its length
+ *
+ * The LAPIC is KVM's, the PIC and IOAPIC would be userspace's
+ * (KVM_CAP_SPLIT_IRQCHIP, enabled before the vCPU is created).
+ *
+ * Return: 0 on success, -errno on failure.
+ */
+int vmm_create_split_irqchip(struct vmm *vm, enum vmm_mode mode,
+			     const void *code, size_t len)
+{
+	return vmm_create_common(vm, mode, code, len, VMM_IRQCHIP_SPLIT);
 }
 
 /**

@@ -18,6 +18,12 @@
 /* An OUT to this port ends vmm_run() like HLT does (logged too). */
 #define VMM_DONE_PORT	0xf4
 
+enum vmm_irqchip {
+	VMM_IRQCHIP_NONE,	/* PIC, IOAPIC and LAPIC in userspace */
+	VMM_IRQCHIP_KERNEL,	/* KVM_CREATE_IRQCHIP (+ PIT) */
+	VMM_IRQCHIP_SPLIT,	/* LAPIC in KVM, PIC/IOAPIC in userspace */
+};
+
 enum vmm_mode {
 	VMM_REAL,	/* real mode, CS=0, IP=VMM_CODE_GPA */
 	VMM_LONG,	/* 64-bit, identity-mapped 1 GiB, RIP=VMM_CODE_GPA */
@@ -88,6 +94,9 @@ int vmm_create(struct vmm *vm, enum vmm_mode mode, const void *code,
 /* Also create the in-kernel irqchip (PIC/IOAPIC) and PIT. Before vCPU! */
 int vmm_create_with_irqchip(struct vmm *vm, enum vmm_mode mode,
 			    const void *code, size_t len);
+/* LAPIC in KVM, PIC/IOAPIC in userspace (KVM_CAP_SPLIT_IRQCHIP). */
+int vmm_create_split_irqchip(struct vmm *vm, enum vmm_mode mode,
+			     const void *code, size_t len);
 void vmm_destroy(struct vmm *vm);
 /*
  * Create another vCPU in @vm's VM, described by @cpu: it shares the VM and
