@@ -261,7 +261,8 @@ static void test_max_entries_bound(void)
 		after = iob_vm_stat(&vm, "entries");
 	}
 	vmm_destroy(&vm);
-	tap_ok(before == 18 && after >= 0 && after <= 4,
+	/* 18 sites; a block cut by an event adds an entry where it resumes */
+	tap_ok(before >= 18 && after >= 0 && after <= 4,
 	       "max_entries lowered to 4: table shrinks from %lld to %lld entries",
 	       before, after);
 
