@@ -3,7 +3,8 @@
 #
 # Sourced by the test-bed scripts.  Picks the Debian kernel to test with
 # and exports:
-#   KVER     kernel release, e.g. 6.1.0-56-amd64 (env KVER overrides)
+#   KVER     kernel release, e.g. 6.1.0-56-amd64 (env KVER overrides;
+#            otherwise the newest of series BED_KSERIES, default 6.1)
 #   VMLINUZ  /boot/vmlinuz-$KVER
 #   KDIR     /lib/modules/$KVER/build (kbuild dir for out-of-tree modules)
 #   KSRC     unpacked kernel source parts (env KSRC_CACHE overrides)
@@ -20,6 +21,10 @@ bed_pick_kver() {
 	for d in /lib/modules/*-amd64; do
 		[ -d "$d" ] || continue
 		v=${d##*/}
+		# Only the series asked for (BED_KSERIES, default 6.1): a
+		# second Debian kernel installed on this machine must not
+		# change what the bed boots.
+		case "$v" in "${BED_KSERIES:-6.1}".*) ;; *) continue ;; esac
 		[ -f "/boot/vmlinuz-$v" ] || continue
 		[ -d "$d/build" ] || continue
 		[ -d "$d/kernel/arch/x86/kvm" ] || continue
