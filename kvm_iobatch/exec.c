@@ -241,8 +241,13 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		if (vs->off && !checked && iob_guest_event_pending(vcpu))
 			return iob_exec_cut(vm, vs);
 		checked = false;
-		r = iob_decode(vs->buf + vs->off, vs->size - vs->off,
-			       vs->mode, &insn);
+		if (vs->off && vs->ahead_off == vs->off) {
+			insn = vs->ahead;	/* decoded by fold.c */
+			r = insn.len;
+		} else {
+			r = iob_decode(vs->buf + vs->off, vs->size - vs->off,
+				       vs->mode, &insn);
+		}
 		if (r <= 0 || insn.kind < IOB_INSN_PLAIN)
 			return iob_exec_cut(vm, vs); /* the scan said otherwise */
 		len = r;

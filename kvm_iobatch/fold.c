@@ -51,16 +51,28 @@ static bool iob_writes_dx(const struct iob_insn *insn)
  * @size-byte OUTs to @port. Return: its offset (and decode in @out), or 0.
  */
 static unsigned int iob_fold_next(struct kvm_vcpu *vcpu,
-				  const struct iob_vcpu *vs, unsigned int off,
+				  struct iob_vcpu *vs, unsigned int off,
 				  unsigned int size, u16 port,
 				  struct iob_insn *out)
 {
+	bool first = true;
+
 	while (off < vs->size) {
 		int len = iob_decode(vs->buf + off, vs->size - off, vs->mode,
 				     out);
 
 		if (len <= 0)
 			return 0;
+		/*
+		 * Mostly the run ends right here (another port, an ALU
+		 * instruction); the executor then needs this decode after
+		 * the exit, so it is kept rather than made twice.
+		 */
+		if (first) {
+			vs->ahead = *out;
+			vs->ahead_off = off;
+			first = false;
+		}
 		if (out->kind == IOB_INSN_IO) {
 			if (out->io_in || out->io_size != size)
 				return 0;
@@ -98,8 +110,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 
 	if (!READ_ONCE(iob_fold) ||
 	    (kvm_get_rflags(vcpu) &
-	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)) ||
-	    kvm_io_bus_get_dev(vcpu->kvm, KVM_PIO_BUS, port))
+	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)))
 		return;
 
 	/* The PIO data page holds the data of the whole run. */
@@ -111,6 +122,9 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		off = vs->off + *len;
 		at = iob_fold_next(vcpu, vs, off, size, port, &out);
 		if (!at || iob_guest_event_pending(vcpu))
+			break;
+		/* once a run may grow: the bus could have taken the OUT */
+		if (n == 1 && kvm_io_bus_get_dev(vcpu->kvm, KVM_PIO_BUS, port))
 			break;
 		/* As the completion would: single-step is off (above). */
 		iob_retire_io(vcpu, *len);

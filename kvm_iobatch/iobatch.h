@@ -104,6 +104,9 @@ enum iob_pending {
  * @io_lin: linear address of the pending IO instruction
  * @io_len: its length
  * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
+ * @ahead: the decode of the instruction at @ahead_off, made ahead of its
+ *         turn (fold.c looks past a userspace OUT); @ahead_off 0: none
+ * @ahead_off: see @ahead
  * @memo_rip: RIP of the vCPU's last exit with no block to run
  * @memo_left: exits at @memo_rip still passed to KVM without a lookup
  * @last_lin: the vCPU's last block, as its table entry had it (batch.c):
@@ -126,6 +129,8 @@ struct iob_vcpu {
 	u64 io_lin;
 	unsigned int io_len;
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
+	struct iob_insn ahead;
+	unsigned int ahead_off;
 	unsigned long memo_rip;
 	unsigned int memo_left;
 	u64 last_lin;
