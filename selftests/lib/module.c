@@ -155,12 +155,16 @@ const char *iob_no_kvm_reason(void)
 	return NULL;
 }
 
-/*
- * May this process load modules? finit_module() checks CAP_SYS_MODULE
- * and modules_disabled before it looks at the fd, so a bad fd answers
- * EPERM (not allowed) or EBADF (allowed) without loading anything.
+/**
+ * iob_module_may_load() - may this process load modules
+ *
+ * finit_module() checks CAP_SYS_MODULE and modules_disabled before it
+ * looks at the fd, so a bad fd answers EPERM (not allowed) or EBADF
+ * (allowed) without loading anything.
+ *
+ * Return: true when it may.
  */
-static bool iob_may_load(void)
+bool iob_module_may_load(void)
 {
 	return !(syscall(SYS_finit_module, -1, "", 0) && errno == EPERM);
 }
@@ -207,7 +211,7 @@ int iob_module_require(int *argc, char **argv)
 	if (!ko)
 		return tap_skip_all("kvm_iobatch is not loaded: load it, or %s",
 				    iob_no_ko_hint);
-	if (!iob_may_load())
+	if (!iob_module_may_load())
 		return tap_skip_all("kvm_iobatch is not loaded and this process may not load modules (needs root/CAP_SYS_MODULE)");
 	err = iob_module_load(ko, "");
 	if (err) {
@@ -223,13 +227,13 @@ int iob_module_require(int *argc, char **argv)
 }
 
 /**
- * iob_module_stock() - get stock KVM for a record/compare test
+ * iob_module_stock() - get stock KVM for a record/compare run
  * @st: state; @st->ko set by the caller (may be NULL)
  *
  * Checks first that the module can be loaded for the comparison after
  * the stock run, then unloads it if it is loaded.
  *
- * Return: 0, or the exit code for main() after printing the reason.
+ * Return: 0, or -1 with the reason to skip in @st->why.
  */
 int iob_module_stock(struct iob_module_state *st)
 {
@@ -239,30 +243,35 @@ int iob_module_stock(struct iob_module_state *st)
 	st->was_loaded = iob_loaded();
 	st->params[0] = '\0';
 	st->why[0] = '\0';
-	if (why)
-		return tap_skip_all("%s", why);
-	if (!st->ko && st->was_loaded)
-		return tap_skip_all("kvm_iobatch is loaded: the stock KVM run needs it unloaded and then loaded again: %s",
-				    iob_no_ko_hint);
-	if (!st->ko)
-		return tap_skip_all("kvm_iobatch is not loaded: this test compares stock KVM with the module and loads it itself: %s",
-				    iob_no_ko_hint);
-	if (access(st->ko, R_OK))
-		return tap_skip_all("module file %s: %s", st->ko,
-				    strerror(errno));
-	if (!iob_may_load())
-		return tap_skip_all("this process may not load and unload modules (needs root/CAP_SYS_MODULE)");
-	if (!st->was_loaded)
-		return 0;
-	if (iob_module_params(st->params, sizeof(st->params)))
-		return tap_skip_all("cannot read the parameters of the loaded kvm_iobatch");
-	err = iob_module_unload();
-	if (err == -EAGAIN || err == -EBUSY)
-		return tap_skip_all("kvm_iobatch is in use (a VM it batched for is alive): cannot record on stock KVM");
-	if (err)
-		return tap_skip_all("cannot unload kvm_iobatch: %s",
-				    strerror(-err));
-	return 0;
+	if (why) {
+		snprintf(st->why, sizeof(st->why), "%s", why);
+	} else if (!st->ko && st->was_loaded) {
+		snprintf(st->why, sizeof(st->why),
+			 "kvm_iobatch is loaded: the stock KVM run needs it unloaded and then loaded again: %s",
+			 iob_no_ko_hint);
+	} else if (!st->ko) {
+		snprintf(st->why, sizeof(st->why),
+			 "kvm_iobatch is not loaded: this compares stock KVM with the module and loads it itself: %s",
+			 iob_no_ko_hint);
+	} else if (access(st->ko, R_OK)) {
+		snprintf(st->why, sizeof(st->why), "module file %s: %s",
+			 st->ko, strerror(errno));
+	} else if (!iob_module_may_load()) {
+		snprintf(st->why, sizeof(st->why),
+			 "this process may not load and unload modules (needs root/CAP_SYS_MODULE)");
+	} else if (st->was_loaded &&
+		   iob_module_params(st->params, sizeof(st->params))) {
+		snprintf(st->why, sizeof(st->why),
+			 "cannot read the parameters of the loaded kvm_iobatch");
+	} else if (st->was_loaded && (err = iob_module_unload())) {
+		snprintf(st->why, sizeof(st->why),
+			 err == -EAGAIN || err == -EBUSY ?
+			 "kvm_iobatch is in use (a VM it batched for is alive): cannot run stock KVM%s%s" :
+			 "cannot unload kvm_iobatch%s%s",
+			 err == -EAGAIN || err == -EBUSY ? "" : ": ",
+			 err == -EAGAIN || err == -EBUSY ? "" : strerror(-err));
+	}
+	return st->why[0] ? -1 : 0;
 }
 
 /**

@@ -27,7 +27,9 @@ int iob_module_load(const char *ko, const char *params);
 int iob_module_unload(void);
 /* The loaded module's parameters as "name=value ..." for finit_module. */
 int iob_module_params(char *buf, size_t len);
-/* Why a module test cannot run here, or NULL. */
+/* May this process load and unload modules? */
+bool iob_module_may_load(void);
+/* Why KVM tests cannot run here (no usable /dev/kvm), or NULL. */
 const char *iob_no_kvm_reason(void);
 
 /*
@@ -38,9 +40,10 @@ const char *iob_no_kvm_reason(void);
 int iob_module_require(int *argc, char **argv);
 
 /*
- * For tests that record on stock KVM and compare under the module: unload
- * it if loaded (@params gets its parameters), so that stock KVM runs.
- * 0, TAP_SKIP or TAP_FAIL after printing the reason.
+ * For runs that record on stock KVM and compare under the module: unload
+ * it if loaded (params gets its parameters), so that stock KVM runs, once
+ * it is clear that it can be loaded again. 0, or -1 with the reason to
+ * skip in why.
  */
 struct iob_module_state {
 	const char *ko;
