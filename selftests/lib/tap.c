@@ -30,6 +30,13 @@ static void tap_header(void)
 	printf("TAP version 13\n");
 }
 
+/* Tests reported between two parts count as planned where they are. */
+static void tap_parts_settle(void)
+{
+	tap_parts_planned += tap_n - tap_part_base;
+	tap_part_base = tap_n;
+}
+
 /**
  * tap_plan() - print the TAP header and the plan
  * @n: number of tests that will follow
@@ -37,6 +44,8 @@ static void tap_header(void)
 void tap_plan(int n)
 {
 	tap_header();
+	if (tap_parts)
+		tap_parts_settle();
 	tap_planned = n;
 	if (!tap_parts)
 		printf("1..%d\n", n);
@@ -122,6 +131,7 @@ int tap_skip_all(const char *fmt, ...)
 	tap_header();
 	if (tap_planned < 0 && tap_parts) {
 		/* A part skipped before its plan: one skipped test. */
+		tap_parts_settle();
 		tap_planned = 1;
 	} else if (tap_planned < 0) {
 		printf("1..0 # SKIP %s\n", reason);
@@ -195,8 +205,10 @@ void tap_parts_begin(void)
  */
 int tap_parts_end(void)
 {
-	int planned = tap_parts_planned + (tap_n - tap_part_base);
+	int planned;
 
+	tap_parts_settle();
+	planned = tap_parts_planned;
 	tap_parts = false;
 	tap_planned = planned;
 	printf("1..%d\n", planned);
