@@ -172,13 +172,14 @@ bool iob_module_may_load(void)
 static const char *iob_no_ko_hint =
 	"give the module file: " IOB_KO_OPT " PATH or " IOB_KO_ENV "=PATH";
 
-static bool iob_loaded_by_us;
+/* The process that loaded it: a forked child must not unload it. */
+static pid_t iob_loaded_by;
 
 static void iob_unload_at_exit(void)
 {
 	int err;
 
-	if (!iob_loaded_by_us)
+	if (iob_loaded_by != getpid())
 		return;
 	err = iob_module_unload();
 	if (err) {
@@ -220,7 +221,7 @@ int iob_module_require(int *argc, char **argv)
 		       strerror(-err));
 		return tap_finish();
 	}
-	iob_loaded_by_us = true;
+	iob_loaded_by = getpid();
 	atexit(iob_unload_at_exit);
 	tap_diag("loaded kvm_iobatch from %s; unloaded again at the end", ko);
 	return 0;
