@@ -549,7 +549,8 @@ static int vmm_handle_io(struct vmm *vm)
 			memcpy(&val, data, size);
 			vmm_handle_out(vm, run->io.port, size, val, rip,
 				       i + 1 < run->io.count);
-			if (run->io.port == VMM_DONE_PORT)
+			if (run->io.port == VMM_DONE_PORT &&
+			    !vm->no_done_port)
 				done = true;
 		} else {
 			val = vmm_handle_in(vm, run->io.port, size, rip, i > 0);

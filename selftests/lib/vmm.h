@@ -75,6 +75,12 @@ struct vmm {
 	vmm_in_fn in_fn;		/* NULL: IN returns 0xff.. (floating bus) */
 	vmm_out_fn out_fn;		/* may be NULL */
 	vmm_exit_fn exit_fn;		/* may be NULL */
+	/*
+	 * VMM_DONE_PORT is an ordinary port (for random programs that end
+	 * with HLT and may hit any port: a VMM that stops at an access would
+	 * see a folded run's later accesses in the same exit, see fold.c)
+	 */
+	bool no_done_port;
 	/* KVM_GET_REGS at every userspace IO exit: RIP logged with the access */
 	bool log_rip;
 	/* ... and KVM_SET_REGS unchanged, as QEMU's vmport device does */
