@@ -37,6 +37,13 @@
 /* Each guest runs with a plain VMM and with a register-syncing one. */
 #define N_VMM_MODES 2
 
+/*
+ * check_signals(): SIGUSR1 is blocked except while the guest runs, so
+ * that only KVM_RUN gets interrupted (not VM creation, not the TAP output).
+ */
+static bool signals_in_run;
+static sigset_t usr1;
+
 /* Run one guest; the VM stays alive for the caller to inspect. */
 static int run_case(const struct guest_case *c, bool sync_regs,
 		    struct vmm *vm, struct run_result *r)
@@ -61,7 +68,12 @@ static int run_case(const struct guest_case *c, bool sync_regs,
 		tap_diag("%s: no coalesced PIO", c->name);
 		return -1;
 	}
-	result_collect(vm, vmm_run(vm, MAX_RUNS), c->name, r);
+	if (signals_in_run)
+		pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+	err = vmm_run(vm, MAX_RUNS);
+	if (signals_in_run)
+		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	result_collect(vm, err, c->name, r);
 	return 0;
 }
 
@@ -128,7 +140,8 @@ static void check_case(const struct guest_case *c, bool sync,
 {
 	const char *mode = sync ? "+sync" : "";
 	struct run_result m;
-	long long st, lo, hi;
+	long long st, lo, hi, cuts;
+	bool exact;
 	struct vmm vm;
 	int err = run_case(c, sync, &vm, &m);
 
@@ -147,13 +160,17 @@ static void check_case(const struct guest_case *c, bool sync,
 	/*
 	 * Folding: exactly the expected accesses shared an exit, and the
 	 * module counted each of them. With a register-syncing VMM, blocks
-	 * end after the first userspace access (below) and fold less.
+	 * end after the first userspace access (below) and fold less; so
+	 * do blocks an event cut short (the VM's "cuts", seen on 6.12).
 	 */
 	st = err ? -1 : iob_vm_stat(&vm, "folded");
+	cuts = err ? -1 : iob_vm_stat(&vm, "cuts");
+	exact = !sync && cuts == 0;
 	tap_ok(!err && st == m.n_folded &&
-	       (sync ? m.n_folded <= c->folded : m.n_folded == c->folded),
-	       "%s%s: %u accesses folded into other exits (expected %s%u), module's count %lld",
-	       c->name, mode, m.n_folded, sync ? "<= " : "", c->folded, st);
+	       (exact ? m.n_folded == c->folded : m.n_folded <= c->folded),
+	       "%s%s: %u accesses folded into other exits (expected %s%u; %lld blocks cut), module's count %lld",
+	       c->name, mode, m.n_folded, exact ? "" : "<= ", c->folded,
+	       cuts, st);
 	if (sync) {
 		/*
 		 * KVM_SET_REGS raises KVM_REQ_EVENT, which ends a block at
@@ -213,9 +230,9 @@ static void *signaller(void *arg)
  * signals the vCPU thread every 20 us: a pending signal ends a block at
  * its next boundary, so runs of OUTs get cut at random places, also after
  * an OUT of the run was retired (fold.c: IOB_PENDING_FOLD_CUT). KVM_RUN
- * returns EINTR now and then, and vmm_run() goes on; creating a VM can
- * fail with EINTR too, and is then tried again. Every round must still be
- * stock's.
+ * returns EINTR now and then, and vmm_run() goes on. The signal is blocked
+ * outside vmm_run() (VM creation returned EINTR under load, and a write of
+ * TAP output could be cut). Every round must still be stock's.
  */
 static void check_signals(const struct run_result *s)
 {
@@ -225,7 +242,11 @@ static void check_signals(const struct run_result *s)
 	unsigned int i, r;
 
 
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
 	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: KVM_RUN -> EINTR */
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	signals_in_run = true;
 	signals_stop = 0;
 	if (pthread_create(&t, NULL, signaller, &self))
 		tap_diag("no signalling thread");
@@ -273,6 +294,8 @@ static void check_signals(const struct run_result *s)
 	}
 	signals_stop = 1;
 	pthread_join(t, NULL);
+	signals_in_run = false;
+	pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
 	tap_diag("blocks cut while the signals came: %lld",
 		 iob_global_stat("cuts") - cuts0);
 }
