@@ -31,7 +31,7 @@ static void notrace iob_pio_thunk(unsigned long ip, unsigned long parent_ip,
 	if (!try_module_get(THIS_MODULE))
 		return;
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-	ftrace_instruction_pointer_set(fregs, (unsigned long)iob_fast_pio);
+	iob_ftrace_set_ip(fregs, (unsigned long)iob_fast_pio);
 #else
 	ftrace_get_regs(fregs)->ip = (unsigned long)iob_fast_pio;
 #endif

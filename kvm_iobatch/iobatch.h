@@ -13,6 +13,7 @@
  *   resume.c  finishing a block's userspace access, then the block
  *   debugfs.c statistics and the table, global and per VM
  *   scan.c    the pure-C instruction scanner (include/kvm_iobatch/scan.h)
+ *   compat.h  kernel version shims (6.1, 6.12), the only version checks
  */
 #ifndef KVM_IOBATCH_H
 #define KVM_IOBATCH_H
@@ -25,6 +26,8 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <kvm_iobatch/scan.h>
+
+#include "compat.h"
 
 #define IOB_NAME "kvm_iobatch"
 
