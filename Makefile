@@ -29,7 +29,7 @@ all: modules
 modules:
 	@test -d $(KDIR) || { echo "kvm-iobatch: no kernel build dir $(KDIR):" \
 		"install linux-headers-$(KVER) (or run scripts/bed-deps)"; exit 1; }
-	@ksrc=$$(scripts/kvm-src $(KDIR) $(KSRC)) || exit 1; \
+	@ksrc=$$(bash scripts/kvm-src $(KDIR) $(KSRC)) || exit 1; \
 	echo "$(MAKE) -C $(KDIR) M=$(PWD) KSRC=$$ksrc modules"; \
 	$(MAKE) -C $(KDIR) M=$(PWD) KSRC=$$ksrc modules
 
