@@ -215,6 +215,7 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	vs->active = true;
 	vs->lin = w.lin;
 	vs->off = 0;
+	vs->ahead_off = 0;
 	vs->size = size;
 	vs->pending = IOB_PENDING_NONE;
 	vs->saved_cui = NULL;

@@ -93,7 +93,11 @@ static void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg, unsigned int size,
 	kvm_register_write_raw(vcpu, reg, val);
 }
 
-/*
+/**
+ * iob_exec_simple() - run a register move without KVM's emulator
+ * @vcpu: the vCPU, RIP at the instruction
+ * @insn: its decode
+ *
  * A register move, without the emulator (whose entry, decode and write
  * back cost about a thousand instructions each time). It writes one
  * register and no flags; what the emulator's write back would also do is
@@ -102,9 +106,10 @@ static void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg, unsigned int size,
  * flush hint after emulation. RFLAGS.RF set (an instruction restarted
  * after a fault) is left to the emulator, which clears it.
  *
- * Return: true when done.
+ * Return: true when done (false: not a register move, or RF set; nothing
+ * was changed).
  */
-static bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
+bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 {
 	unsigned long val;
 
@@ -228,16 +233,23 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 {
 	while (vs->off < vs->size) {
 		struct iob_insn insn;
+		unsigned int len;
 		u64 next;
-		int len, r;
+		int r;
 
 		if (vs->off && !checked && iob_guest_event_pending(vcpu))
 			return iob_exec_cut(vm, vs);
 		checked = false;
-		len = iob_decode(vs->buf + vs->off, vs->size - vs->off,
-				 vs->mode, &insn);
-		if (len <= 0 || insn.kind < IOB_INSN_PLAIN)
+		if (vs->off && vs->ahead_off == vs->off) {
+			insn = vs->ahead;	/* decoded by fold.c */
+			r = insn.len;
+		} else {
+			r = iob_decode(vs->buf + vs->off, vs->size - vs->off,
+				       vs->mode, &insn);
+		}
+		if (r <= 0 || insn.kind < IOB_INSN_PLAIN)
 			return iob_exec_cut(vm, vs); /* the scan said otherwise */
+		len = r;
 		next = vs->lin + vs->off + len;
 
 		vs->pending = IOB_PENDING_NONE;
@@ -258,10 +270,16 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			if (vs->off)
 				iob_count(vm, IOB_STAT_EXITS_SAVED, 1);
 		}
+		if (!r && vs->pending == IOB_PENDING_OUT)
+			iob_fold_outs(vcpu, vm, vs, &len);
 		vs->off += len;
 
 		if (r <= 0) {
 			vs->active = !r && vs->pending && vs->off < vs->size;
+			if (vs->pending == IOB_PENDING_FOLD_CUT) {
+				vs->active = false;
+				iob_count(vm, IOB_STAT_CUTS, 1);
+			}
 			if (!r && vs->pending)
 				iob_resume_after_userspace(vcpu, vs);
 			return r;

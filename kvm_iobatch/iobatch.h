@@ -11,6 +11,7 @@
  *   batch.c   the PIO exit handler: lookup, scan, hash, start a block
  *   exec.c    the executor: runs a block's instructions
  *   resume.c  finishing a block's userspace access, then the block
+ *   fold.c    same-port OUTs of a block in one userspace exit
  *   debugfs.c statistics and the table, global and per VM
  *   scan.c    the pure-C instruction scanner (include/kvm_iobatch/scan.h)
  *   compat.h  kernel version shims (6.1, 6.12), the only version checks
@@ -44,6 +45,7 @@
 extern unsigned int iob_extent;
 extern unsigned int iob_max_insns;
 extern unsigned int iob_max_entries;
+extern bool iob_fold;
 
 /**
  * enum iob_stat - counters kept per VM and globally
@@ -64,6 +66,7 @@ enum iob_stat {
 	IOB_STAT_TABLE_FULL,	/* entries not stored: table at its bound */
 	IOB_STAT_READ_FAULTS,	/* guest code that could not be read */
 	IOB_STAT_DIRECT,	/* block instructions run without the emulator */
+	IOB_STAT_FOLDED,	/* OUTs sent in another OUT's userspace exit */
 	IOB_STAT_NR,
 };
 
@@ -82,12 +85,14 @@ struct iob_stats {
  *                   KVM's completion (@saved_cui) finishes it
  * @IOB_PENDING_OUT: a later OUT, finished by resume.c
  * @IOB_PENDING_IN: a later IN, finished by resume.c
+ * @IOB_PENDING_FOLD_CUT: folded OUTs, all retired, the block cut (fold.c)
  */
 enum iob_pending {
 	IOB_PENDING_NONE,
 	IOB_PENDING_KVM,
 	IOB_PENDING_OUT,
 	IOB_PENDING_IN,
+	IOB_PENDING_FOLD_CUT,
 };
 
 /**
@@ -102,6 +107,9 @@ enum iob_pending {
  * @io_lin: linear address of the pending IO instruction
  * @io_len: its length
  * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
+ * @ahead: the decode of the instruction at @ahead_off, made ahead of its
+ *         turn (fold.c looks past a userspace OUT); @ahead_off 0: none
+ * @ahead_off: see @ahead
  * @memo_rip: RIP of the vCPU's last exit with no block to run
  * @memo_left: exits at @memo_rip still passed to KVM without a lookup
  * @last_lin: the vCPU's last block, as its table entry had it (batch.c):
@@ -124,6 +132,8 @@ struct iob_vcpu {
 	u64 io_lin;
 	unsigned int io_len;
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
+	struct iob_insn ahead;
+	unsigned int ahead_off;
 	unsigned long memo_rip;
 	unsigned int memo_left;
 	u64 last_lin;
@@ -298,6 +308,11 @@ int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		   struct iob_vcpu *vs, bool checked);
 int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len);
+bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
+
+/* fold.c */
+void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+		   struct iob_vcpu *vs, unsigned int *len);
 
 /* resume.c */
 void iob_resume_after_userspace(struct kvm_vcpu *vcpu, struct iob_vcpu *vs);

@@ -89,6 +89,7 @@ const char * const iob_stat_names[IOB_STAT_NR] = {
 	[IOB_STAT_TABLE_FULL] = "table_full",
 	[IOB_STAT_READ_FAULTS] = "read_faults",
 	[IOB_STAT_DIRECT] = "insns_direct",
+	[IOB_STAT_FOLDED] = "folded",
 };
 
 

@@ -136,11 +136,19 @@ static void check_case(const struct guest_case *c, bool sync,
 	       s->regs.rbx, m.regs.rbx);
 	tap_ok(!err && m.mem_hash == s->mem_hash, "%s%s: guest RAM identical",
 	       c->name, mode);
-	tap_ok(!err && m.n_io == s->n_io && m.io_hash == s->io_hash &&
-	       m.user_io_exits == s->user_io_exits &&
-	       m.exit_hash == s->exit_hash,
-	       "%s%s: userspace IO and exit sequence identical (%u/%u accesses, %lu/%lu exits)",
+	tap_ok(!err && result_same_io(&m, s),
+	       "%s%s: userspace IO, its RIPs and exit sequence identical (%u/%u accesses, %lu/%lu exits)",
 	       c->name, mode, s->n_io, m.n_io, s->user_io_exits, m.user_io_exits);
+	/*
+	 * Folding: exactly the expected accesses shared an exit, and the
+	 * module counted each of them. With a register-syncing VMM, blocks
+	 * end after the first userspace access (below) and fold less.
+	 */
+	st = err ? -1 : iob_vm_stat(&vm, "folded");
+	tap_ok(!err && st == m.n_folded &&
+	       (sync ? m.n_folded <= c->folded : m.n_folded == c->folded),
+	       "%s%s: %u accesses folded into other exits (expected %s%u), module's count %lld",
+	       c->name, mode, m.n_folded, sync ? "<= " : "", c->folded, st);
 	if (sync) {
 		/*
 		 * KVM_SET_REGS raises KVM_REQ_EVENT, which ends a block at
@@ -178,7 +186,7 @@ static int compare(const char *file)
 		return tap_skip_all("kvm_iobatch is not loaded");
 	if (result_load(file, s, n_guest_cases * N_VMM_MODES))
 		return tap_skip_all("no stock record %s", file);
-	tap_plan(n_guest_cases * N_VMM_MODES * 6 + 1);
+	tap_plan(n_guest_cases * N_VMM_MODES * 7 + 1);
 	check_immediate_exit("module");
 	for (i = 0; i < n_guest_cases * N_VMM_MODES; i++)
 		check_case(&guest_cases[i / N_VMM_MODES], i % N_VMM_MODES,

@@ -61,6 +61,7 @@ BENCH_DECL(pic);
 BENCH_DECL(mixed);
 BENCH_DECL(mixedk);
 BENCH_DECL(smc);
+BENCH_DECL(palette);
 
 /**
  * struct workload - one benchmark guest and how to run it
@@ -96,6 +97,7 @@ static const struct workload workloads[] = {
 	{ .name = "mixed_kern", W(mixedk), .irqchip = true, .io_per_iter = 1,
 	  .iters = 2000 },
 	{ .name = "smc", W(smc), .io_per_iter = 2, .iters = 1000 },
+	{ .name = "palette", W(palette), .io_per_iter = 13, .iters = 200 },
 };
 
 #define N_WORKLOADS ARRAY_SIZE(workloads)

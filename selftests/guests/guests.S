@@ -63,6 +63,82 @@ GUEST(pit)
 	out	%al, $0xf4
 END(pit)
 
+/*
+ * Runs of OUTs to one userspace port (kvm_iobatch folds each into one
+ * exit with count = N): byte OUTs with register moves between, a run of
+ * word OUTs (same port, other size: a run of its own), a run to an imm8
+ * port. IF is clear (reset RFLAGS). Per round: 8 accesses; with folding
+ * 4 exits (0x80 alone, 3 x 0x3c9, 2 x 0x3c9 words, 2 x 0x99).
+ */
+GUEST(fold)
+	mov	$4, %cx
+	mov	$0x3c9, %dx
+1:	mov	%cl, %al
+	out	%al, $0x80		/* block start */
+	mov	$0x11, %al
+	out	%al, %dx		/* a run starts */
+	mov	$0x22, %al
+	out	%al, %dx
+	mov	%cl, %al
+	mov	%al, %bl
+	out	%al, %dx
+	mov	$0x1234, %ax
+	out	%ax, %dx		/* words: a run of its own */
+	mov	%cx, %ax
+	out	%ax, %dx
+	out	%al, $0x99		/* another port: another run */
+	out	%al, $0x99
+	dec	%cx
+	jnz	1b
+	hlt
+END(fold)
+
+/*
+ * The same, with interrupts enabled: nothing is folded (a device could
+ * raise one while the VMM handles an access, and stock KVM would deliver
+ * it before the next OUT).
+ */
+GUEST(fold_if)
+	sti
+	mov	$4, %cx
+	mov	$0x3c9, %dx
+1:	mov	%cl, %al
+	out	%al, $0x80
+	mov	$0x11, %al
+	out	%al, %dx
+	mov	$0x22, %al
+	out	%al, %dx
+	out	%al, %dx
+	dec	%cx
+	jnz	1b
+	hlt
+END(fold_if)
+
+/*
+ * In-kernel accesses between userspace OUTs to one port (coalesced 0x70,
+ * the in-kernel PIT at 0x43) end a run: every access keeps its place.
+ * Per round: 7 userspace accesses; with folding 5 exits.
+ */
+GUEST(fold_kern)
+	mov	$4, %cx
+1:	mov	%cl, %al
+	out	%al, $0x99		/* block start */
+	out	%al, $0x99		/* a run of one: 0x70 follows */
+	out	%al, $0x70		/* coalesced */
+	out	%al, $0x99
+	out	%al, $0x99		/* folded */
+	mov	$0x34, %al
+	out	%al, $0x43		/* in-kernel PIT */
+	out	%al, $0x99
+	mov	%cl, %al
+	out	%al, $0x99		/* folded */
+	out	%al, $0x98		/* alone */
+	dec	%cx
+	jnz	1b
+	mov	$1, %al
+	out	%al, $0xf4
+END(fold_kern)
+
 /* ALU work between the IO instructions of a block. */
 GUEST(alu)
 	mov	$8, %cx
@@ -248,6 +324,46 @@ GUEST(edit)
 	inc	%si
 	iret
 END(edit)
+
+/*
+ * vmm_edit_test with a folded run: IF clear, so the three OUTs to 0x98
+ * (accesses 1-3) reach userspace in one exit under kvm_iobatch, the one
+ * of access 3; the IN (access 4) is an exit of its own. Same layout of
+ * handlers and alternative RIP as "edit".
+ */
+GUEST(editf)
+	movw	$ABS(8f, guest_editf_start), 4	/* IVT[1]: #DB */
+	movw	$0, 6
+	movw	$ABS(9f, guest_editf_start), 8	/* IVT[2]: NMI */
+	movw	$0, 10
+	mov	$0x8000, %sp
+	mov	$2, %cx
+1:	mov	$0x11, %al
+	mov	$0x2222, %bx
+	out	%al, $0x80		/* access 0 */
+	mov	$0x33, %al
+	out	%al, $0x98		/* access 1: a run starts */
+	mov	%bl, %al
+	out	%al, $0x98		/* 2 */
+	mov	$0x44, %al
+	out	%al, $0x98		/* 3: the run's exit */
+	in	$0x99, %al		/* 4 */
+	add	%al, %bl
+	dec	%cx
+	jnz	1b
+	mov	%bx, 0x600
+	out	%al, $0xf4
+	.org	0x100
+	mov	%bl, %al
+	out	%al, $0x97
+	out	%al, $0xf4
+8:	mov	%cl, %al			/* #DB */
+	out	%al, $0x96
+	out	%al, $0xf4
+9:	out	%al, $0x95			/* NMI */
+	inc	%si
+	iret
+END(editf)
 
 	.code32
 /* 32-bit protected mode: CMOS pair and VGA update, 32-bit operands. */

@@ -35,6 +35,15 @@ const struct guest_case guest_cases[] = {
 	{ .name = "long", G(long), .mode = VMM_LONG, .io_exits_batched = 8,
 	  .slack = 2,
 	  .stat = "blocks" },
+	/* 4 rounds of 8 IO insns: 1 exit per round, 4 folded accesses */
+	{ .name = "fold", G(fold), .io_exits_batched = 4, .slack = 2,
+	  .stat = "folded", .folded = 16 },
+	{ .name = "fold_if", G(fold_if), .io_exits_batched = 4, .slack = 2,
+	  .stat = "user_resumes" },
+	/* 4 rounds: 9 IO insns, 1 exit; 7 reach userspace, 2 folded */
+	{ .name = "fold_kern", G(fold_kern), .irqchip = 1,
+	  .coalesce_port = 0x70, .io_exits_batched = 5, .slack = 8,
+	  .stat = "folded", .folded = 8 },
 };
 
 const unsigned int n_guest_cases = ARRAY_SIZE(guest_cases);

@@ -26,6 +26,10 @@ GUEST_DECL(prot32);
 GUEST_DECL(stress);
 GUEST_DECL(edit);
 GUEST_DECL(sites);
+GUEST_DECL(fold);
+GUEST_DECL(fold_if);
+GUEST_DECL(fold_kern);
+GUEST_DECL(editf);
 
 /**
  * struct guest_case - one guest scenario
@@ -39,6 +43,8 @@ GUEST_DECL(sites);
  *                    batching must not change the count
  * @slack: extra io_exits tolerated with batching (blocks cut by events)
  * @stat: a kvm_iobatch debugfs counter that must be > 0 with batching
+ * @folded: userspace accesses sent in another access's exit (fold.c),
+ *          with a VMM that leaves the vCPU alone
  */
 struct guest_case {
 	const char *name;
@@ -49,6 +55,7 @@ struct guest_case {
 	long io_exits_batched;
 	long slack;
 	const char *stat;
+	unsigned int folded;
 };
 
 /*

@@ -19,7 +19,6 @@ static uint64_t iolog_hash(const struct vmm *vm)
 		h = vmm_hash(h, &io->size, sizeof(io->size));
 		h = vmm_hash(h, &io->in, sizeof(io->in));
 		h = vmm_hash(h, &io->data, sizeof(io->data));
-		h = vmm_hash(h, &io->rip, sizeof(io->rip));
 	}
 	return h;
 }
@@ -34,6 +33,8 @@ static uint64_t iolog_hash(const struct vmm *vm)
 void result_collect(struct vmm *vm, int status, const char *name,
 		    struct run_result *r)
 {
+	unsigned int i;
+
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->status = status;
@@ -41,6 +42,12 @@ void result_collect(struct vmm *vm, int status, const char *name,
 	r->mem_hash = vmm_hash(VMM_HASH_INIT, vm->mem, VMM_MEM_SIZE);
 	r->io_hash = iolog_hash(vm);
 	r->n_io = vm->n_io;
+	r->n_folded = vm->n_folded;
+	for (i = 0; i < RESULT_MAX_RIPS && i < vm->n_io && i < VMM_MAX_IOLOG;
+	     i++) {
+		r->rips[i] = vm->iolog[i].rip;
+		r->folded[i] = vm->iolog[i].folded;
+	}
 	r->user_io_exits = vm->exits[KVM_EXIT_IO];
 	r->exit_hash = vm->exit_hash;
 	r->io_exits = vmm_vcpu_stat(vm, "io_exits");
@@ -86,21 +93,44 @@ int result_load(const char *file, struct run_result *r, unsigned int n)
 }
 
 /**
- * result_same_guest() - did two runs leave the same guest-visible state
- * @a: one run
- * @b: the other
+ * result_same_io() - did userspace see the same accesses
+ * @m: a run, possibly under the module
+ * @s: the run on stock KVM
  *
- * Return: true when status, registers, RAM and the userspace IO sequence
- * are identical, and userspace saw the same exits in the same order.
+ * The same accesses (port, size, direction, data) in the same order,
+ * among the same other exits; each access that @m's exit stood at (not
+ * folded) at the RIP @s saw for it; and as many accesses through
+ * KVM_EXIT_IO, however many of them shared an exit.
+ *
+ * Return: true when so.
  */
-bool result_same_guest(const struct run_result *a, const struct run_result *b)
+bool result_same_io(const struct run_result *m, const struct run_result *s)
 {
-	return a->status == b->status &&
-	       !memcmp(&a->regs, &b->regs, sizeof(a->regs)) &&
-	       a->mem_hash == b->mem_hash && a->n_io == b->n_io &&
-	       a->io_hash == b->io_hash &&
-	       a->user_io_exits == b->user_io_exits &&
-	       a->exit_hash == b->exit_hash;
+	unsigned int i;
+
+	if (m->n_io != s->n_io || m->io_hash != s->io_hash ||
+	    m->exit_hash != s->exit_hash ||
+	    m->user_io_exits + m->n_folded != s->user_io_exits + s->n_folded)
+		return false;
+	for (i = 0; i < RESULT_MAX_RIPS && i < m->n_io; i++)
+		if (!m->folded[i] && m->rips[i] != s->rips[i])
+			return false;
+	return true;
+}
+
+/**
+ * result_same_guest() - did two runs leave the same guest-visible state
+ * @m: a run, possibly under the module
+ * @s: the run on stock KVM
+ *
+ * Return: true when status, registers and RAM are identical and
+ * result_same_io().
+ */
+bool result_same_guest(const struct run_result *m, const struct run_result *s)
+{
+	return m->status == s->status &&
+	       !memcmp(&m->regs, &s->regs, sizeof(m->regs)) &&
+	       m->mem_hash == s->mem_hash && result_same_io(m, s);
 }
 
 /**

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include "vmm.h"
 
+/* RIPs kept per run, for the first accesses */
+#define RESULT_MAX_RIPS	256
+
 struct run_result {
 	char name[64];
 	int status;
@@ -18,6 +21,11 @@ struct run_result {
 	uint64_t mem_hash;
 	uint64_t io_hash;
 	unsigned int n_io;
+	/* see struct vmm: accesses that rode along in another's exit */
+	unsigned int n_folded;
+	/* RIP at each access (vmm.log_rip), unless @folded says none */
+	uint64_t rips[RESULT_MAX_RIPS];
+	uint8_t folded[RESULT_MAX_RIPS];
 	unsigned long user_io_exits;
 	uint64_t exit_hash;	/* every exit userspace saw, in order */
 	long long io_exits;
@@ -29,8 +37,10 @@ void result_collect(struct vmm *vm, int status, const char *name,
 /* Save/load @n results; 0 or -1. */
 int result_save(const char *file, const struct run_result *r, unsigned int n);
 int result_load(const char *file, struct run_result *r, unsigned int n);
-/* Same registers, RAM and userspace IO sequence? */
-bool result_same_guest(const struct run_result *a, const struct run_result *b);
+/* Same userspace IO sequence, RIPs and exits, folding aside? */
+bool result_same_io(const struct run_result *m, const struct run_result *s);
+/* Same registers, RAM, and result_same_io()? */
+bool result_same_guest(const struct run_result *m, const struct run_result *s);
 
 /*
  * main() of a test that records on stock KVM and compares under the

@@ -67,7 +67,7 @@ static uint32_t size_mask(int size)
 
 /* @rip: guest RIP of the exit that carried the access, 0 if unknown */
 static void vmm_log_io(struct vmm *vm, uint16_t port, int size, bool in,
-		       uint32_t data, uint64_t rip)
+		       uint32_t data, uint64_t rip, bool folded)
 {
 	if (vm->n_io < VMM_MAX_IOLOG) {
 		struct vmm_io *io = &vm->iolog[vm->n_io];
@@ -75,8 +75,9 @@ static void vmm_log_io(struct vmm *vm, uint16_t port, int size, bool in,
 		io->port = port;
 		io->size = size;
 		io->in = in;
+		io->folded = folded;
 		io->data = data;
-		io->rip = rip;
+		io->rip = folded ? 0 : rip;
 	}
 	vm->n_io++;
 }
@@ -101,9 +102,9 @@ static void vmm_default_out(struct vmm *vm, uint16_t port, int size,
 
 /* An OUT that reached userspace, directly or through the coalesced ring. */
 static void vmm_handle_out(struct vmm *vm, uint16_t port, int size,
-			   uint32_t val, uint64_t rip)
+			   uint32_t val, uint64_t rip, bool folded)
 {
-	vmm_log_io(vm, port, size, false, val, rip);
+	vmm_log_io(vm, port, size, false, val, rip, folded);
 	if (vm->out_fn)
 		vm->out_fn(vm, port, size, val);
 	else
@@ -111,7 +112,7 @@ static void vmm_handle_out(struct vmm *vm, uint16_t port, int size,
 }
 
 static uint32_t vmm_handle_in(struct vmm *vm, uint16_t port, int size,
-			      uint64_t rip)
+			      uint64_t rip, bool folded)
 {
 	uint32_t val;
 
@@ -120,7 +121,7 @@ static uint32_t vmm_handle_in(struct vmm *vm, uint16_t port, int size,
 	else
 		val = vmm_default_in(vm, port, size);
 	val &= size_mask(size);
-	vmm_log_io(vm, port, size, true, val, rip);
+	vmm_log_io(vm, port, size, true, val, rip, folded);
 	return val;
 }
 
@@ -155,7 +156,7 @@ static void vmm_drain_ring(struct vmm *vm)
 			uint32_t len = e->len > 4 ? 4 : e->len;
 
 			memcpy(&val, e->data, len);
-			vmm_handle_out(vm, e->phys_addr, e->len, val, 0);
+			vmm_handle_out(vm, e->phys_addr, e->len, val, 0, false);
 		}
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		ring->first = (ring->first + 1) % max;
@@ -539,16 +540,20 @@ static int vmm_handle_io(struct vmm *vm)
 	}
 	if ((vm->log_rip || vm->sync_regs) && vmm_sync_regs(vm, &rip))
 		return -1;
+	if (run->io.count > 1)
+		vm->n_folded += run->io.count - 1;
 	for (i = 0; i < run->io.count; i++, data += size) {
 		uint32_t val = 0;
 
 		if (run->io.direction == KVM_EXIT_IO_OUT) {
 			memcpy(&val, data, size);
-			vmm_handle_out(vm, run->io.port, size, val, rip);
-			if (run->io.port == VMM_DONE_PORT)
+			vmm_handle_out(vm, run->io.port, size, val, rip,
+				       i + 1 < run->io.count);
+			if (run->io.port == VMM_DONE_PORT &&
+			    !vm->no_done_port)
 				done = true;
 		} else {
-			val = vmm_handle_in(vm, run->io.port, size, rip);
+			val = vmm_handle_in(vm, run->io.port, size, rip, i > 0);
 			memcpy(data, &val, size);
 		}
 	}
@@ -578,6 +583,10 @@ int vmm_run(struct vmm *vm, unsigned long max_runs)
 			vm->exits[reason]++;
 		vm->exit_hash = vmm_hash(vm->exit_hash, &reason,
 					 sizeof(reason));
+		for (uint32_t i = 1; reason == KVM_EXIT_IO &&
+				     i < vm->run->io.count; i++)
+			vm->exit_hash = vmm_hash(vm->exit_hash, &reason,
+						 sizeof(reason));
 
 		switch (reason) {
 		case KVM_EXIT_HLT:

@@ -35,8 +35,14 @@ struct vmm_io {
 	uint16_t port;
 	uint8_t size;
 	uint8_t in;
+	/*
+	 * One of several accesses of a KVM_EXIT_IO with count > 1 whose RIP
+	 * is another access's: an OUT exit stands at its last access (RIP
+	 * of a folded run, kvm_iobatch), an IN exit at its first. @rip is 0.
+	 */
+	uint8_t folded;
 	uint32_t data;	/* value written (OUT) or returned (IN) */
-	uint64_t rip;	/* guest RIP at the exit (0 unless vmm.sync_regs) */
+	uint64_t rip;	/* guest RIP at the exit (0 unless vmm.log_rip) */
 };
 
 struct vmm;
@@ -64,14 +70,26 @@ struct vmm {
 	unsigned long kvm_runs;		/* KVM_RUN calls */
 	struct vmm_io iolog[VMM_MAX_IOLOG];
 	unsigned int n_io;		/* may exceed VMM_MAX_IOLOG (log clipped) */
+	/* accesses beyond the first of KVM_EXIT_IOs with count > 1 */
+	unsigned int n_folded;
 	vmm_in_fn in_fn;		/* NULL: IN returns 0xff.. (floating bus) */
 	vmm_out_fn out_fn;		/* may be NULL */
 	vmm_exit_fn exit_fn;		/* may be NULL */
+	/*
+	 * VMM_DONE_PORT is an ordinary port (for random programs that end
+	 * with HLT and may hit any port: a VMM that stops at an access would
+	 * see a folded run's later accesses in the same exit, see fold.c)
+	 */
+	bool no_done_port;
 	/* KVM_GET_REGS at every userspace IO exit: RIP logged with the access */
 	bool log_rip;
 	/* ... and KVM_SET_REGS unchanged, as QEMU's vmport device does */
 	bool sync_regs;
-	/* FNV-1a over every exit reason seen by userspace, in order */
+	/*
+	 * FNV-1a over every exit reason seen by userspace, in order; a
+	 * KVM_EXIT_IO counts once per access, so that folding the accesses
+	 * of several exits into one leaves it unchanged
+	 */
 	uint64_t exit_hash;
 	uint8_t cmos[128];		/* default device: CMOS at 0x70/0x71 */
 	uint8_t cmos_index;
