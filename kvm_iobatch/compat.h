@@ -11,7 +11,7 @@
  * others are refused below rather than guessed at (the Makefile says the
  * same before kbuild starts).
  *
- * Kernels after 6.12 export kvm_fast_pio() and
+ * Upstream KVM after 6.12 exports kvm_fast_pio() and
  * kvm_emulate_instruction_from_buffer() to kvm-amd and kvm-intel only
  * (EXPORT_SYMBOL_FOR_KVM_INTERNAL): an out-of-tree module cannot link
  * there at all. See Documentation/upstream.rst for the way forward.
