@@ -14,6 +14,10 @@
  *            userspace, and a read must see the write just before it)
  *   pit      program PIT channel 2 and read its status back (KVM's
  *            in-kernel PIT: no access leaves the kernel)
+ *   debugcon "IOBATCH" and a newline, one OUT per byte to QEMU's
+ *            isa-debugcon at 0xe9, which writes each byte to a file in
+ *            the order it gets them (kvm_iobatch sends the 8 OUTs of a
+ *            round to QEMU as one exit with count 8)
  *
  * Then it prints the CMOS values and sums as hex on COM1 (0x3f8, polling
  * LSR bit 5 before each byte), "DONE", and halts with interrupts off.
@@ -26,6 +30,8 @@
 #define VGA_ITER	500	/* x 4 IO */
 #define SCR_ITER	200	/* x 4 IO */
 #define PIT_ITER	300	/* x 5 IO */
+#define DCON_ITER	100	/* x 8 IO */
+#define DEBUGCON	0xe9
 
 #define COM1		0x3f8
 #define CMOS_VALS	0x600	/* the last CMOS values read, 16 bytes */
@@ -158,6 +164,16 @@ pit_loop:
 	call	mix
 	mov	%dh, %al
 	call	mix
+
+	/* debugcon: 8 bytes a round, register moves between the OUTs */
+	mov	$DCON_ITER, %cx
+	mov	$DEBUGCON, %dx
+dcon_loop:
+	.irp	c, 'I', 'O', 'B', 'A', 'T', 'C', 'H', '\n'
+	mov	$\c, %al
+	out	%al, %dx
+	.endr
+	loop	dcon_loop
 
 	/* report: "iobatch-demo: cmos=v v ... sum=.. vga=.. ..." */
 	mov	$s_head, %si
