@@ -483,10 +483,6 @@ int main(int argc, char **argv)
 		return dump(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--one"))
 		return one(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "--record"))
-		return record(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "--compare"))
-		return compare(argv[2]);
-	fprintf(stderr, "usage: %s --record FILE | --compare FILE | --dump SEED | --one SEED\n", argv[0]);
-	return 2;
+	/* --record, --compare, or both with --ko PATH (lib/result.c) */
+	return result_main(argc, argv, record, compare);
 }

@@ -24,6 +24,7 @@
 
 #include "guests.h"
 #include "iobstat.h"
+#include "module.h"
 #include "tap.h"
 #include "vmm.h"
 
@@ -312,11 +313,13 @@ int main(int argc, char **argv)
 	unsigned int n_bad = ARRAY_SIZE(bad_values);
 	static const char * const bad_insns[] = { "0", "257", "x", " " };
 	static const char * const bad_entries[] = { "65537", "-5", "y" };
+	int ret;
 
 	if (argc == 2 && !strcmp(argv[1], "--hold"))
 		return hold();
-	if (!iob_loaded())
-		return tap_skip_all("kvm_iobatch is not loaded");
+	ret = iob_module_require(&argc, argv);
+	if (ret)
+		return ret;
 
 	tap_plan(1 + n_bad + 1 + 4 + 1 + 3 + 1 + (n_bad - 1) + 2 + 3 + 2 + 3);
 	test_sysfs_knob("extent", "128", 128, bad_values, n_bad);

@@ -24,6 +24,7 @@
 
 #include "guests.h"
 #include "iobstat.h"
+#include "module.h"
 #include "tap.h"
 #include "vmm.h"
 
@@ -171,10 +172,12 @@ static void test_ftrace_sysctl(void)
 	vms_left();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	if (!iob_loaded())
-		return tap_skip_all("kvm_iobatch is not loaded");
+	int ret = iob_module_require(&argc, argv);
+
+	if (ret)
+		return ret;
 	tap_plan(6);
 	test_teardown_under_reader();
 	test_ftrace_sysctl();

@@ -22,6 +22,7 @@
 
 #include "guests.h"
 #include "iobstat.h"
+#include "module.h"
 #include "tap.h"
 #include "vmm.h"
 
@@ -110,7 +111,7 @@ static int killed_child(void)
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct vmm vms[N_VMS], cpus[N_VMS][N_CPUS];
 	struct cpu_job jobs[N_VMS][N_CPUS];
@@ -120,8 +121,9 @@ int main(void)
 	int churn_ok = 0, v, c, err = 0, i;
 	struct kvm_regs regs;
 
-	if (!iob_loaded())
-		return tap_skip_all("kvm_iobatch is not loaded");
+	err = iob_module_require(&argc, argv);
+	if (err)
+		return err;
 	tap_plan(N_VMS * N_CPUS + 5);
 	mism0 = iob_global_stat("hash_mismatches");
 

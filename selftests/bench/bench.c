@@ -8,6 +8,10 @@
  *                                             comma list (0..4096), the
  *                                             global extent knob is set to
  *                                             each in turn
+ *   iobatch_bench [--ko PATH] [OPTIONS]       host mode: stock, then the
+ *                                             module (loaded from PATH or
+ *                                             $KVM_IOBATCH_KO if need be),
+ *                                             wall time per IO instruction
  *   iobatch_bench --list                      print the workload names
  * OPTIONS:
  *   -r N       measured runs per workload and extent (default 5)
@@ -26,7 +30,15 @@
  *   bench,MODE,WORKLOAD,EXTENT,IO_INSNS,IO_EXITS,EXITS,USER_EXITS,
  *   T_MED_US,T_MIN_US,T_MAX_US,HITS,LOOKUPS,MISMATCHES,BLOCKS,CUTS
  * MODE is stock or module; EXTENT and the kvm_iobatch counters are "-"
- * for stock. IO_EXITS and EXITS are KVM's vCPU stats "io_exits" and
+ * for stock.
+ *
+ * Host mode is what a host admin runs to report a hardware figure in one
+ * paste: a header with what the figure depends on (CPU, SVM or VMX, the
+ * kernel, KVM's module parameters, a hypervisor below this host, TCG
+ * included), the "bench," lines, then per workload the wall time per IO
+ * instruction with stock KVM and with kvm_iobatch (at its loaded
+ * parameters) and their ratio. A half that cannot run here is skipped
+ * with the reason; the module is left as it was found (lib/module.h). IO_EXITS and EXITS are KVM's vCPU stats "io_exits" and
  * "exits", USER_EXITS the KVM_RUN returns seen by the VMM, LOOKUPS the
  * module's "hits" + "scans" (hits / lookups is the table hit rate).
  */
@@ -37,7 +49,13 @@
 #include <time.h>
 #include <sys/ioctl.h>
 
+#include <cpuid.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+
 #include "iobstat.h"
+#include "module.h"
 #include "vmm.h"
 
 #define BENCH_COUNT_GPA		0x500
@@ -125,7 +143,16 @@ struct sample {
 	long long iob[N_IOB];
 };
 
+/* The medians of one printed line, for host mode's table. */
+struct line_result {
+	bool done;
+	long long io_insns;
+	long long io_exits;
+	double t_med_us;
+};
+
 struct options {
+	bool host;
 	bool module;
 	unsigned int extents[BENCH_MAX_EXTENTS];
 	unsigned int n_extents;
@@ -255,7 +282,7 @@ static void print_ll(long long v)
 
 /* Measure one workload at one extent (@extent < 0: stock) and print it. */
 static int measure(const struct workload *w, int extent,
-		   const struct options *o)
+		   const struct options *o, struct line_result *res)
 {
 	struct sample s[BENCH_MAX_REPEATS];
 	double t[BENCH_MAX_REPEATS];
@@ -320,6 +347,13 @@ static int measure(const struct workload *w, int extent,
 				   i * sizeof(long long)));
 	printf("\n");
 	fflush(stdout);
+	if (res) {
+		res->done = true;
+		res->io_insns = io_insns;
+		res->io_exits = median_ll(s, o->repeats,
+					  offsetof(struct sample, io_exits));
+		res->t_med_us = t[o->repeats / 2];
+	}
 out:
 	vmm_destroy(&vm);
 	return err;
@@ -359,8 +393,9 @@ static void usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s --stock [-r N] [-s PCT] [-w NAME]...\n"
 		"       %s --module EXTENT[,EXTENT...] [-r N] [-s PCT] [-w NAME]...\n"
+		"       %s [--ko PATH] [-r N] [-s PCT] [-w NAME]...   (host mode)\n"
 		"       %s --list\n",
-		prog, prog, prog);
+		prog, prog, prog, prog);
 	exit(2);
 }
 
@@ -400,7 +435,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			usage(argv[0]);
 		}
 	}
-	if (!mode_set || o->repeats < 1 || o->repeats > BENCH_MAX_REPEATS ||
+	o->host = !mode_set;
+	if (o->repeats < 1 || o->repeats > BENCH_MAX_REPEATS ||
 	    o->scale < 1)
 		usage(argv[0]);
 	for (n = 0; n < o->n_only; n++) {
@@ -416,6 +452,248 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
+/* The value of "key : value" from /proc/cpuinfo's first CPU, or "?". */
+static void cpuinfo(const char *key, char *val, size_t len)
+{
+	char line[4096];
+	size_t klen = strlen(key);
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	snprintf(val, len, "?");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, key, klen) || !colon ||
+		    (line[klen] != ' ' && line[klen] != '\t' && line[klen] != ':'))
+			continue;
+		colon += 1 + (colon[1] == ' ');
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(val, len, "%s", colon);
+		break;
+	}
+	fclose(f);
+}
+
+static bool cpu_flag(const char *flag)
+{
+	char flags[4096], *tok, *save = NULL;
+
+	cpuinfo("flags", flags, sizeof(flags));
+	for (tok = strtok_r(flags, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		if (!strcmp(tok, flag))
+			return true;
+	return false;
+}
+
+/* "name=value ..." of a module's parameters in sysfs, or "not loaded". */
+static void module_params(const char *mod)
+{
+	char dir[128], path[512], val[128];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", mod);
+	d = opendir(dir);
+	printf("# %s:", mod);
+	if (!d) {
+		snprintf(path, sizeof(path), "/sys/module/%s", mod);
+		printf(" %s\n", access(path, F_OK) ? "not loaded" :
+		       "loaded, no parameters");
+		return;
+	}
+	while ((de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(val, sizeof(val), f)) {
+			val[strcspn(val, "\n")] = '\0';
+			printf(" %s=%s", de->d_name, val);
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	printf("%s\n", n ? "" : " (none readable)");
+}
+
+/*
+ * What the figures depend on, one "# " line each. The hypervisor below
+ * this kernel comes from CPUID 0x40000000: QEMU's TCG says "TCGTCGTCGTCG",
+ * and then the times are those of an emulated CPU, not of hardware.
+ */
+static bool host_header(const char *ko)
+{
+	char model[256], vendor[64], fam[16], mod[16], step[16], ucode[32];
+	unsigned int a, b, c, d, sig[3];
+	char hv[13] = "", vendor_mods[4][256];
+	unsigned int i, n_vendor;
+	struct utsname u;
+	struct dirent *de;
+	bool tcg = false;
+	DIR *dir;
+
+	cpuinfo("model name", model, sizeof(model));
+	cpuinfo("vendor_id", vendor, sizeof(vendor));
+	cpuinfo("cpu family", fam, sizeof(fam));
+	cpuinfo("model", mod, sizeof(mod));
+	cpuinfo("stepping", step, sizeof(step));
+	cpuinfo("microcode", ucode, sizeof(ucode));
+	printf("# iobatch_bench host mode: wall time per guest IO instruction, stock KVM vs kvm_iobatch\n");
+	printf("# cpu: %s (%s family %s model %s stepping %s microcode %s), %ld CPUs online\n",
+	       model, vendor, fam, mod, step, ucode,
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 31))) {
+		__cpuid(0x40000000, a, sig[0], sig[1], sig[2]);
+		memcpy(hv, sig, 12);
+		tcg = !strcmp(hv, "TCGTCGTCGTCG");
+		printf("# hypervisor below this kernel: \"%s\"%s\n", hv,
+		       tcg ? ": QEMU TCG, an emulated CPU: TCG times, not hardware times" :
+		       ": nested virtualization, times include the outer hypervisor");
+	} else {
+		printf("# hypervisor below this kernel: none (bare metal)\n");
+	}
+	/* The vendor module: kvm_amd, kvm_intel, or what else is there. */
+	n_vendor = 0;
+	dir = opendir("/sys/module");
+	while (dir && (de = readdir(dir)) && n_vendor < ARRAY_SIZE(vendor_mods))
+		if (!strncmp(de->d_name, "kvm_", 4) &&
+		    strcmp(de->d_name, "kvm_iobatch"))
+			snprintf(vendor_mods[n_vendor++], sizeof(vendor_mods[0]),
+				 "%s", de->d_name);
+	if (dir)
+		closedir(dir);
+	printf("# virt: %s, vendor module%s:",
+	       cpu_flag("svm") ? "SVM" : cpu_flag("vmx") ? "VMX" :
+	       "no SVM/VMX CPU flag", n_vendor == 1 ? "" : "s");
+	for (i = 0; i < n_vendor; i++)
+		printf(" %s", vendor_mods[i]);
+	printf("%s\n", n_vendor ? "" : " none loaded");
+	if (!uname(&u))
+		printf("# kernel: %s %s %s %s\n", u.sysname, u.release,
+		       u.version, u.machine);
+	module_params("kvm");
+	for (i = 0; i < n_vendor; i++)
+		module_params(vendor_mods[i]);
+	module_params("kvm_iobatch");
+	printf("# module file: %s\n", ko ? ko : "none (--ko PATH or " IOB_KO_ENV "=PATH)");
+	printf("# clock: CLOCK_MONOTONIC around KVM_RUN loops%s\n",
+	       tcg ? " (TCG time)" : "");
+	return tcg;
+}
+
+/* Measure every selected workload in one mode; 0 or 1 (a run failed). */
+static int host_run(struct options *o, bool module, struct line_result *r)
+{
+	unsigned int i;
+	int rc = 0;
+
+	o->module = module;
+	for (i = 0; i < N_WORKLOADS; i++) {
+		long long v;
+
+		if (!selected(o, workloads[i].name))
+			continue;
+		/* measure() labels the line with the extent it ran at. */
+		if (measure(&workloads[i],
+			    module && !iob_read_long(IOB_SYSFS "/extent", &v) ?
+			    (int)v : -1, o, &r[i]))
+			rc = 1;
+	}
+	return rc;
+}
+
+static int host_main(struct options *o, const char *ko)
+{
+	struct line_result stock[N_WORKLOADS] = { 0 }, mod[N_WORKLOADS] = { 0 };
+	struct iob_module_state st = { .ko = ko };
+	const char *why = iob_no_kvm_reason();
+	char stock_why[1300] = "", mod_why[1300] = "";
+	bool tcg, loaded_by_us = false;
+	unsigned int i;
+	int rc = 0;
+
+	tcg = host_header(ko);
+	if (why) {
+		printf("# stock: skipped: %s\n# module: skipped: %s\n", why, why);
+		return 4;
+	}
+	printf("# %u measured runs per line, warm-up run of %u iterations in the same VM first, counts scaled %u%%\n",
+	       o->repeats, BENCH_WARM_ITERS, o->scale);
+	printf("# bench,mode,workload,extent,io_insns,io_exits,exits,user_exits,t_med_us,t_min_us,t_max_us,hits,lookups,mismatches,blocks,cuts\n");
+
+	/* Stock needs the module out of the way, and back afterwards. */
+	st.was_loaded = iob_loaded();
+	if (st.was_loaded && iob_module_stock(&st))
+		snprintf(stock_why, sizeof(stock_why), "%s", st.why);
+	if (!stock_why[0])
+		rc |= host_run(o, false, stock);
+
+	if (iob_loaded()) {
+		/* found loaded and left loaded: stock was skipped */
+	} else if (!ko) {
+		snprintf(mod_why, sizeof(mod_why),
+			 "kvm_iobatch is not loaded and there is no module file (--ko PATH or " IOB_KO_ENV "=PATH)");
+	} else if (!iob_module_may_load()) {
+		snprintf(mod_why, sizeof(mod_why),
+			 "this process may not load modules (needs root/CAP_SYS_MODULE)");
+	} else if (iob_module_reload(&st)) {
+		snprintf(mod_why, sizeof(mod_why), "%s", st.why);
+		rc = 1;
+	} else {
+		loaded_by_us = !st.was_loaded;
+	}
+	if (!mod_why[0]) {
+		module_params("kvm_iobatch");
+		rc |= host_run(o, true, mod);
+	}
+	if (st.ko && (loaded_by_us || st.was_loaded) && iob_module_restore(&st)) {
+		printf("# %s\n", st.why);
+		rc = 1;
+	}
+
+	if (stock_why[0])
+		printf("# stock: skipped: %s\n", stock_why);
+	if (mod_why[0])
+		printf("# module: skipped: %s\n", mod_why);
+	printf("# %-14s %8s %12s %12s %7s %9s %9s\n", "workload", "io_insns",
+	       tcg ? "stock TCG" : "stock", tcg ? "module TCG" : "module",
+	       "ratio", "exits/IO", "exits/IO");
+	printf("# %-14s %8s %12s %12s %7s %9s %9s\n", "", "",
+	       "ns per IO", "ns per IO", "st/mod", "stock", "module");
+	for (i = 0; i < N_WORKLOADS; i++) {
+		const struct line_result *s = &stock[i], *m = &mod[i];
+		long long n = s->done ? s->io_insns : m->io_insns;
+		char sn[32] = "-", mn[32] = "-", ratio[16] = "-";
+		char se[16] = "-", me[16] = "-";
+
+		if (!s->done && !m->done)
+			continue;
+		if (s->done) {
+			snprintf(sn, sizeof(sn), "%.1f", s->t_med_us * 1000 / n);
+			snprintf(se, sizeof(se), "%.3f", (double)s->io_exits / n);
+		}
+		if (m->done) {
+			snprintf(mn, sizeof(mn), "%.1f", m->t_med_us * 1000 / n);
+			snprintf(me, sizeof(me), "%.3f", (double)m->io_exits / n);
+		}
+		if (s->done && m->done && m->t_med_us > 0)
+			snprintf(ratio, sizeof(ratio), "%.2f",
+				 s->t_med_us / m->t_med_us);
+		printf("# %-14s %8lld %12s %12s %7s %9s %9s\n",
+		       workloads[i].name, n, sn, mn, ratio, se, me);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char old_extent[32] = "";
@@ -424,8 +702,12 @@ int main(int argc, char **argv)
 	long long v;
 	int err, rc = 0;
 
+	const char *ko = iob_ko_arg(&argc, argv);
+
 	parse_args(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.host)
+		return host_main(&o, ko);
 
 	if (o.module != !!iob_loaded()) {
 		fprintf(stderr, "bench: kvm_iobatch is %sloaded, --%s needs it %sloaded\n",
@@ -448,7 +730,7 @@ int main(int argc, char **argv)
 		if (!selected(&o, w->name))
 			continue;
 		if (!o.module) {
-			if (measure(w, -1, &o))
+			if (measure(w, -1, &o, NULL))
 				rc = 1;
 			continue;
 		}
@@ -463,7 +745,7 @@ int main(int argc, char **argv)
 				rc = 1;
 				continue;
 			}
-			if (measure(w, o.extents[e], &o))
+			if (measure(w, o.extents[e], &o, NULL))
 				rc = 1;
 		}
 	}

@@ -3,9 +3,14 @@
  * Saving and comparing what guest runs left behind.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "iobstat.h"
+#include "module.h"
 #include "result.h"
+#include "tap.h"
 
 static uint64_t iolog_hash(const struct vmm *vm)
 {
@@ -133,6 +138,47 @@ bool result_same_guest(const struct run_result *m, const struct run_result *s)
 	       m->mem_hash == s->mem_hash && result_same_io(m, s);
 }
 
+/*
+ * Both halves in one run, as a host admin or run_kselftest.sh starts the
+ * test: stock KVM first (the module unloaded if it was loaded), then the
+ * module loaded from its file, then the module left as it was found. One
+ * KTAP stream: the record's tests, the load, the compare's tests, the
+ * restore.
+ */
+static int result_self(const char *ko, int (*record)(const char *file),
+		       int (*compare)(const char *file))
+{
+	struct iob_module_state st = { .ko = ko };
+	const char *tmpdir = getenv("TMPDIR");
+	char path[256];
+	int fd;
+
+	if (iob_module_stock(&st))
+		return tap_skip_all("%s", st.why);
+	snprintf(path, sizeof(path), "%s/kvm_iobatch-stock.XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0) {
+		tap_plan(1);
+		tap_ok(false, "temporary file for the stock record (%s)", path);
+		if (st.was_loaded && iob_module_reload(&st))
+			tap_diag("%s", st.why);
+		return tap_finish();
+	}
+	close(fd);
+
+	tap_parts_begin();
+	record(path);
+	if (!tap_ok(!iob_module_reload(&st), "%s", st.why)) {
+		tap_skip("compare: kvm_iobatch did not load");
+	} else {
+		compare(path);
+		tap_ok(!iob_module_restore(&st), "%s", st.why);
+	}
+	unlink(path);
+	return tap_parts_end();
+}
+
 /**
  * result_main() - main() of a record/compare test
  * @argc: from main()
@@ -140,15 +186,26 @@ bool result_same_guest(const struct run_result *m, const struct run_result *s)
  * @record: runs on stock KVM, saves to the file
  * @compare: runs under the module, compares with the file
  *
+ * "--record FILE" and "--compare FILE" run one half. Without them both
+ * halves run, the module loaded and unloaded by the test (module.h):
+ * "--ko PATH" or $KVM_IOBATCH_KO give the module file.
+ *
  * Return: the exit status.
  */
 int result_main(int argc, char **argv, int (*record)(const char *file),
 		int (*compare)(const char *file))
 {
+	const char *ko = iob_ko_arg(&argc, argv);
+
 	if (argc == 3 && !strcmp(argv[1], "--record"))
 		return record(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--compare"))
 		return compare(argv[2]);
-	fprintf(stderr, "usage: %s --record FILE | --compare FILE\n", argv[0]);
+	if (argc == 1)
+		return result_self(ko, record, compare);
+	fprintf(stderr,
+		"usage: %s [--ko PATH] | --record FILE | --compare FILE\n"
+		"  without --record/--compare: stock KVM, then kvm_iobatch loaded from\n"
+		"  PATH (or $%s), then unloaded again\n", argv[0], IOB_KO_ENV);
 	return 2;
 }

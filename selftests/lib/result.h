@@ -44,7 +44,8 @@ bool result_same_guest(const struct run_result *m, const struct run_result *s);
 
 /*
  * main() of a test that records on stock KVM and compares under the
- * module: "--record FILE" or "--compare FILE", else usage (exit 2).
+ * module: "--record FILE", "--compare FILE", or both in one run with the
+ * module loaded by the test ("--ko PATH" or $KVM_IOBATCH_KO, module.h).
  */
 int result_main(int argc, char **argv, int (*record)(const char *file),
 		int (*compare)(const char *file));

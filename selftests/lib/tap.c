@@ -10,6 +10,14 @@
 static int tap_planned = -1;
 static int tap_n, tap_pass, tap_fail, tap_skipped;
 
+/*
+ * Parts mode (tap_parts_begin()): tap_planned is the current part's plan,
+ * tap_part_base the number of tests before it, tap_parts_planned the sum
+ * of the finished parts' plans.
+ */
+static bool tap_parts;
+static int tap_part_base, tap_parts_planned;
+
 static void tap_header(void)
 {
 	static bool done;
@@ -22,6 +30,13 @@ static void tap_header(void)
 	printf("TAP version 13\n");
 }
 
+/* Tests reported between two parts count as planned where they are. */
+static void tap_parts_settle(void)
+{
+	tap_parts_planned += tap_n - tap_part_base;
+	tap_part_base = tap_n;
+}
+
 /**
  * tap_plan() - print the TAP header and the plan
  * @n: number of tests that will follow
@@ -29,8 +44,11 @@ static void tap_header(void)
 void tap_plan(int n)
 {
 	tap_header();
+	if (tap_parts)
+		tap_parts_settle();
 	tap_planned = n;
-	printf("1..%d\n", n);
+	if (!tap_parts)
+		printf("1..%d\n", n);
 }
 
 /**
@@ -111,12 +129,16 @@ int tap_skip_all(const char *fmt, ...)
 	va_end(ap);
 
 	tap_header();
-	if (tap_planned < 0) {
+	if (tap_planned < 0 && tap_parts) {
+		/* A part skipped before its plan: one skipped test. */
+		tap_parts_settle();
+		tap_planned = 1;
+	} else if (tap_planned < 0) {
 		printf("1..0 # SKIP %s\n", reason);
 		fflush(stdout);
 		return TAP_SKIP;
 	}
-	while (tap_n < tap_planned)
+	while (tap_n - tap_part_base < tap_planned)
 		tap_skip("%s", reason);
 	return tap_finish();
 }
@@ -132,6 +154,20 @@ int tap_finish(void)
 	int ret = TAP_PASS;
 
 	tap_header();
+	if (tap_parts) {
+		int ran = tap_n - tap_part_base;
+		bool short_part = tap_planned >= 0 && ran != tap_planned;
+
+		/* A short part shows in the sum of the plans at the end. */
+		if (short_part)
+			tap_diag("planned %d tests but ran %d", tap_planned,
+				 ran);
+		tap_parts_planned += tap_planned >= 0 ? tap_planned : ran;
+		tap_part_base = tap_n;
+		tap_planned = -1;
+		fflush(stdout);
+		return tap_fail || short_part ? TAP_FAIL : TAP_PASS;
+	}
 	if (tap_planned < 0)
 		printf("1..%d\n", tap_n);
 	else if (tap_n != tap_planned)
@@ -145,4 +181,36 @@ int tap_finish(void)
 		ret = TAP_SKIP;
 	fflush(stdout);
 	return ret;
+}
+
+/**
+ * tap_parts_begin() - the following parts print as one test program
+ *
+ * Call before any output; each part then calls tap_plan() and
+ * tap_finish() (or tap_skip_all()) as a whole program would.
+ */
+void tap_parts_begin(void)
+{
+	tap_header();
+	tap_parts = true;
+	tap_part_base = tap_n;
+}
+
+/**
+ * tap_parts_end() - the plan and totals of all parts
+ *
+ * Tests reported outside a part (after the last tap_finish()) count too.
+ *
+ * Return: the exit code, as from tap_finish().
+ */
+int tap_parts_end(void)
+{
+	int planned;
+
+	tap_parts_settle();
+	planned = tap_parts_planned;
+	tap_parts = false;
+	tap_planned = planned;
+	printf("1..%d\n", planned);
+	return tap_finish();
 }

@@ -30,4 +30,13 @@ void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tap_skip_all(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tap_finish(void);
 
+/*
+ * One program, several parts that each plan and finish (a record on stock
+ * KVM, then a compare under the module): between tap_parts_begin() and
+ * tap_parts_end() the parts' plans add up, printed as one trailing plan,
+ * and one set of totals is printed at the end.
+ */
+void tap_parts_begin(void);
+int tap_parts_end(void);
+
 #endif /* IOB_TAP_H */
