@@ -233,7 +233,7 @@ pass:
  * @port: port
  * @in: 1 for IN
  *
- * hook.c took a module reference for this call; it is dropped here.
+ * Called through hook.c's redirect (which holds the module reference).
  *
  * Return: as kvm_fast_pio(): 1 to re-enter the guest, 0 to exit to
  * userspace.
@@ -245,6 +245,5 @@ int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, int in)
 	/* Else stock KVM; hook.c does not redirect calls made from here. */
 	if (!iob_handle_pio(vcpu, size, port, in, &r))
 		r = kvm_fast_pio(vcpu, size, port, in);
-	module_put(THIS_MODULE);
 	return r;
 }

@@ -24,7 +24,6 @@
 
 #include "kvm_cache_regs.h"	/* KVM private: kvm_register_*_raw() */
 #include "x86.h"	/* KVM private: kvm_*_read(), kvm_check_has_quirk() */
-#include "pmu.h"	/* KVM private: kvm_pmu_trigger_event() */
 #include "iobatch.h"
 
 /* iob_exec_io(): the instruction was not executed, end the block before it */
@@ -52,7 +51,7 @@ int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
 	struct kvm_run *run = vcpu->run;
 
 	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + len);
-	kvm_pmu_trigger_event(vcpu, PERF_COUNT_HW_INSTRUCTIONS);
+	iob_pmu_insn_retired(vcpu);
 	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
 		run->debug.arch.dr6 = DR6_BS | DR6_ACTIVE_LOW;
 		run->debug.arch.pc = kvm_get_linear_rip(vcpu);
@@ -123,7 +122,7 @@ bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 		val = iob_reg_read(vcpu, insn->op_src, insn->op_size);
 	iob_reg_write(vcpu, insn->op_dst, insn->op_size, val);
 	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + insn->len);
-	kvm_pmu_trigger_event(vcpu, PERF_COUNT_HW_INSTRUCTIONS);
+	iob_pmu_insn_retired(vcpu);
 	vcpu->arch.l1tf_flush_l1d = true;
 	return true;
 }

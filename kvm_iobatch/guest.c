@@ -174,11 +174,11 @@ bool iob_guest_batchable(struct kvm_vcpu *vcpu)
  * The VMX preemption timer runs the LAPIC timer only while the guest runs:
  * one whose deadline passed inside a block raises nothing until the next
  * VM entry, where stock KVM would take it at once. (AMD has no such
- * timer: kvm_lapic_hv_timer_in_use() is false there.)
+ * timer: iob_lapic_hv_timer_in_use() is false there.)
  */
 static bool iob_hv_timer_due(struct kvm_vcpu *vcpu)
 {
-	if (!lapic_in_kernel(vcpu) || !kvm_lapic_hv_timer_in_use(vcpu))
+	if (!iob_lapic_hv_timer_in_use(vcpu))
 		return false;
 	return kvm_read_l1_tsc(vcpu, rdtsc()) >=
 	       READ_ONCE(vcpu->arch.apic->lapic_timer.tscdeadline);

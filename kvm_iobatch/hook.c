@@ -12,8 +12,13 @@
  * at the same address.
  *
  * Lifetime: the redirect takes a module reference in the ftrace callback,
- * where unregister_ftrace_function() can wait for it; iob_fast_pio() drops
- * it. Calls of kvm_fast_pio() made from this module are not redirected.
+ * where unregister_ftrace_function() can wait for it; iob_fast_pio_hooked()
+ * drops it. Calls of kvm_fast_pio() made from this module are not
+ * redirected.
+ *
+ * This file and the module reference are the only ftrace and module glue
+ * around the exit handler (batch.c): in KVM, kvm_fast_pio() would call
+ * iob_fast_pio() itself (Documentation/upstream.rst).
  */
 #include <linux/ftrace.h>
 #include <linux/kvm_host.h>
@@ -21,6 +26,16 @@
 #include <linux/rcupdate_wait.h>
 
 #include "iobatch.h"
+
+/* Where the redirect goes: the exit handler, then drop the thunk's reference. */
+static int iob_fast_pio_hooked(struct kvm_vcpu *vcpu, int size,
+			       unsigned short port, int in)
+{
+	int r = iob_fast_pio(vcpu, size, port, in);
+
+	module_put(THIS_MODULE);
+	return r;
+}
 
 static void notrace iob_pio_thunk(unsigned long ip, unsigned long parent_ip,
 				  struct ftrace_ops *op,
@@ -31,9 +46,9 @@ static void notrace iob_pio_thunk(unsigned long ip, unsigned long parent_ip,
 	if (!try_module_get(THIS_MODULE))
 		return;
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-	ftrace_instruction_pointer_set(fregs, (unsigned long)iob_fast_pio);
+	iob_ftrace_set_ip(fregs, (unsigned long)iob_fast_pio_hooked);
 #else
-	ftrace_get_regs(fregs)->ip = (unsigned long)iob_fast_pio;
+	ftrace_get_regs(fregs)->ip = (unsigned long)iob_fast_pio_hooked;
 #endif
 }
 
@@ -120,7 +135,7 @@ free_destroy:
  * iob_hooks_remove() - stop redirecting; wait until no task runs our code
  *
  * After unregistering, synchronize_rcu_tasks() also waits for a task that
- * dropped its reference in iob_fast_pio() but has not returned yet.
+ * dropped its reference in iob_fast_pio_hooked() but has not returned yet.
  */
 void iob_hooks_remove(void)
 {

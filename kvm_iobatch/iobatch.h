@@ -14,6 +14,7 @@
  *   fold.c    same-port OUTs of a block in one userspace exit
  *   debugfs.c statistics and the table, global and per VM
  *   scan.c    the pure-C instruction scanner (include/kvm_iobatch/scan.h)
+ *   compat.h  kernel version shims (6.1, 6.12), the only version checks
  */
 #ifndef KVM_IOBATCH_H
 #define KVM_IOBATCH_H
@@ -26,6 +27,8 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <kvm_iobatch/scan.h>
+
+#include "compat.h"
 
 #define IOB_NAME "kvm_iobatch"
 

@@ -7,7 +7,8 @@
 #            otherwise the newest of series BED_KSERIES, default 6.1)
 #   VMLINUZ  /boot/vmlinuz-$KVER
 #   KDIR     /lib/modules/$KVER/build (kbuild dir for out-of-tree modules)
-#   KSRC     unpacked kernel source parts (env KSRC_CACHE overrides)
+#   KSRC     unpacked kernel source parts of that series, from
+#            linux-source-X.Y (env KSRC_CACHE overrides)
 #   BED_MODDIR  where bed-run takes kvm, kvm-amd ... from
 #               (/lib/modules/$KVER/kernel)
 #
@@ -66,6 +67,6 @@ if [ -z "$KVER" ]; then
 fi
 VMLINUZ=/boot/vmlinuz-$KVER
 KDIR=/lib/modules/$KVER/build
-KSRC=${KSRC_CACHE:-/var/cache/kvm-iobatch/linux-source-6.1}
+KSRC=${KSRC_CACHE:-/var/cache/kvm-iobatch/linux-source-${BED_KSERIES:-6.1}}
 BED_MODDIR=/lib/modules/$KVER/kernel
 export KVER VMLINUZ KDIR KSRC BED_MODDIR

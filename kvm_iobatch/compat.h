@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel version shims: the one place where kvm-iobatch knows which
+ * kernel it is built for. Everything else is written against the
+ * interfaces of the newest supported kernel, through the names below.
+ *
+ * Supported: Linux 6.1 (Debian 12) and 6.12 (Debian 13, and Debian 12's
+ * security archive). Each shim is keyed on 6.12, the first supported
+ * kernel with the new form: the KVM internals the module uses were read
+ * in both kernels' sources, not in the ones in between, which is why the
+ * others are refused below rather than guessed at (the Makefile says the
+ * same before kbuild starts).
+ *
+ * Upstream KVM after 6.12 exports kvm_fast_pio() and
+ * kvm_emulate_instruction_from_buffer() to kvm-amd and kvm-intel only
+ * (EXPORT_SYMBOL_FOR_KVM_INTERNAL): an out-of-tree module cannot link
+ * there at all. See Documentation/upstream.rst for the way forward.
+ */
+#ifndef KVM_IOBATCH_COMPAT_H
+#define KVM_IOBATCH_COMPAT_H
+
+#include <linux/ftrace.h>
+#include <linux/kvm_host.h>
+#include <linux/version.h>
+
+#include "x86.h"	/* KVM private: what pmu.h needs first */
+#include "lapic.h"	/* KVM private: struct kvm_lapic */
+#include "pmu.h"	/* KVM private: kvm_pmu_trigger_event() */
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0) && \
+	 LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0))
+#error "kvm-iobatch: only Linux 6.1 and 6.12 are supported"
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#error "kvm-iobatch: after 6.12 KVM exports kvm_fast_pio() to kvm-amd/kvm-intel only; see Documentation/upstream.rst"
+#endif
+
+/**
+ * iob_ftrace_set_ip() - make a traced function return into another one
+ * @fregs: the registers the ftrace callback got
+ * @ip: where the traced call goes instead
+ *
+ * The helper was renamed between 6.1 and 6.12 (it sets regs.ip in both);
+ * both need DYNAMIC_FTRACE_WITH_ARGS, which Debian's x86 kernels have
+ * (hook.c falls back to FTRACE_OPS_FL_SAVE_REGS without it).
+ */
+static __always_inline void iob_ftrace_set_ip(struct ftrace_regs *fregs,
+					      unsigned long ip)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	ftrace_regs_set_instruction_pointer(fregs, ip);
+#else
+	ftrace_instruction_pointer_set(fregs, ip);
+#endif
+}
+
+/**
+ * iob_pmu_insn_retired() - count one retired instruction for the guest PMU
+ * @vcpu: the vCPU whose instruction KVM, not the CPU, retired
+ *
+ * What kvm_skip_emulated_instruction() and the emulator do. 6.1 names the
+ * event by its generic perf id, 6.12 by the vendor's event selector
+ * (kvm_pmu_eventsel): the argument is a u64 in both, so passing the
+ * wrong one would build and silently count the wrong event, or none.
+ */
+static inline void iob_pmu_insn_retired(struct kvm_vcpu *vcpu)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	kvm_pmu_trigger_event(vcpu, kvm_pmu_eventsel.INSTRUCTIONS_RETIRED);
+#else
+	kvm_pmu_trigger_event(vcpu, PERF_COUNT_HW_INSTRUCTIONS);
+#endif
+}
+
+/**
+ * iob_lapic_hv_timer_in_use() - does the VMX preemption timer run the
+ * vCPU's LAPIC timer
+ * @vcpu: the vCPU
+ *
+ * 6.12 no longer exports kvm_lapic_hv_timer_in_use(): read the field it
+ * reads, which 6.1 has too (struct kvm_timer, lapic.h).
+ *
+ * Return: true when it does.
+ */
+static inline bool iob_lapic_hv_timer_in_use(struct kvm_vcpu *vcpu)
+{
+	return lapic_in_kernel(vcpu) &&
+	       vcpu->arch.apic->lapic_timer.hv_timer_in_use;
+}
+
+#endif /* KVM_IOBATCH_COMPAT_H */
