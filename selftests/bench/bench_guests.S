@@ -199,30 +199,12 @@ GUEST(palette)
 	mov	%cl, %al
 	out	%al, %dx		/* block start */
 	inc	%dx
-	mov	%bl, %al
+	.rept	4			/* 4 colours: 12 OUTs, block end */
+	.irp	r, %bl, %bh, %cl
+	mov	\r, %al
 	out	%al, %dx
-	mov	%bh, %al
-	out	%al, %dx
-	mov	%cl, %al
-	out	%al, %dx
-	mov	%bl, %al
-	out	%al, %dx
-	mov	%bh, %al
-	out	%al, %dx
-	mov	%cl, %al
-	out	%al, %dx
-	mov	%bl, %al
-	out	%al, %dx
-	mov	%bh, %al
-	out	%al, %dx
-	mov	%cl, %al
-	out	%al, %dx
-	mov	%bl, %al
-	out	%al, %dx
-	mov	%bh, %al
-	out	%al, %dx
-	mov	%cl, %al
-	out	%al, %dx		/* block end */
+	.endr
+	.endr
 	dec	%cx
 	jnz	1b
 	hlt

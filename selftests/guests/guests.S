@@ -285,6 +285,32 @@ GUEST(sites)
 END(sites)
 
 /*
+ * The vmm_edit_test guests' common parts: #DB and NMI vectors (IVT[1],
+ * IVT[2]) and a stack; at VMM_CODE_GPA + 0x100 the alternative RIP the
+ * VMM moves RIP to, then the #DB and NMI handlers.
+ */
+	.macro	EDIT_VECTORS start
+	movw	$ABS(8f, \start), 4		/* IVT[1]: #DB */
+	movw	$0, 6
+	movw	$ABS(9f, \start), 8		/* IVT[2]: NMI */
+	movw	$0, 10
+	mov	$0x8000, %sp
+	.endm
+
+	.macro	EDIT_HANDLERS
+	.org	0x100				/* VMM_CODE_GPA + 0x100 */
+	mov	%bl, %al
+	out	%al, $0x97
+	out	%al, $0xf4
+8:	mov	%cl, %al			/* #DB */
+	out	%al, $0x96
+	out	%al, $0xf4
+9:	out	%al, $0x95			/* NMI */
+	inc	%si
+	iret
+	.endm
+
+/*
  * For vmm_edit_test: a block of IO instructions whose accesses the VMM
  * answers while it edits vCPU state (registers, RIP, guest debugging,
  * interrupt window, NMI). Access n of a round: 0 OUT (first of the block),
@@ -294,11 +320,7 @@ END(sites)
  * would block in KVM_RUN.
  */
 GUEST(edit)
-	movw	$ABS(8f, guest_edit_start), 4	/* IVT[1]: #DB */
-	movw	$0, 6
-	movw	$ABS(9f, guest_edit_start), 8	/* IVT[2]: NMI */
-	movw	$0, 10
-	mov	$0x8000, %sp
+	EDIT_VECTORS guest_edit_start
 	sti
 	mov	$2, %cx
 1:	mov	$0x11, %al
@@ -313,16 +335,7 @@ GUEST(edit)
 	jnz	1b
 	mov	%bx, 0x600
 	out	%al, $0xf4			/* done (no HLT: LAPIC in KVM) */
-	.org	0x100				/* VMM_CODE_GPA + 0x100 */
-	mov	%bl, %al
-	out	%al, $0x97
-	out	%al, $0xf4
-8:	mov	%cl, %al			/* #DB */
-	out	%al, $0x96
-	out	%al, $0xf4
-9:	out	%al, $0x95			/* NMI */
-	inc	%si
-	iret
+	EDIT_HANDLERS
 END(edit)
 
 /*
@@ -332,11 +345,7 @@ END(edit)
  * handlers and alternative RIP as "edit".
  */
 GUEST(editf)
-	movw	$ABS(8f, guest_editf_start), 4	/* IVT[1]: #DB */
-	movw	$0, 6
-	movw	$ABS(9f, guest_editf_start), 8	/* IVT[2]: NMI */
-	movw	$0, 10
-	mov	$0x8000, %sp
+	EDIT_VECTORS guest_editf_start
 	mov	$2, %cx
 1:	mov	$0x11, %al
 	mov	$0x2222, %bx
@@ -353,16 +362,7 @@ GUEST(editf)
 	jnz	1b
 	mov	%bx, 0x600
 	out	%al, $0xf4
-	.org	0x100
-	mov	%bl, %al
-	out	%al, $0x97
-	out	%al, $0xf4
-8:	mov	%cl, %al			/* #DB */
-	out	%al, $0x96
-	out	%al, $0xf4
-9:	out	%al, $0x95			/* NMI */
-	inc	%si
-	iret
+	EDIT_HANDLERS
 END(editf)
 
 	.code32
