@@ -168,6 +168,15 @@ static void emit_out_run(struct prog *p)
 	}
 }
 
+/* ADD r, r: defines every arithmetic flag (see the header) */
+static void emit_add(struct prog *p)
+{
+	unsigned int src = reg(p);	/* drawn first: seeds stay the same */
+
+	put(p, 0x01);
+	put(p, 0xc0 | src << 3 | reg(p));
+}
+
 /*
  * Return: true when the instruction may leave arithmetic flags undefined
  * (multiply, divide, BT*, BSF/BSR, double and multi-bit shifts).
@@ -287,7 +296,7 @@ static void emit_other(struct prog *p)
 		if (rnd(p, 2))
 			emit_io(p);
 		else if (emit_plain(p))
-			put16(p, 0xc001 | reg(p) << 11 | reg(p) << 8); /* add */
+			emit_add(p);
 		p->b[at] = (unsigned char)(p->n - at - 1);
 		break;
 	case 3:	/* PUSH/POP pair */
@@ -341,7 +350,7 @@ static void make_prog(struct prog *p, unsigned int seed)
 		else if (k < 4)
 			emit_out_run(p);
 		else if (k < 8 && emit_plain(p))
-			put16(p, 0xc001 | reg(p) << 11 | reg(p) << 8); /* add */
+			emit_add(p);
 		else
 			emit_other(p);
 	}

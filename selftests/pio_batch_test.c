@@ -55,9 +55,7 @@ static int run_case(const struct guest_case *c, bool sync_regs,
 	err = c->irqchip ? vmm_create_with_irqchip(vm, c->mode, c->start, len)
 			 : vmm_create(vm, c->mode, c->start, len);
 	if (err) {
-		if (err != -EINTR)	/* check_signals() tries again */
-			tap_diag("%s: cannot create VM: %s", c->name,
-				 strerror(-err));
+		tap_diag("%s: cannot create VM: %s", c->name, strerror(-err));
 		return err;
 	}
 	/* Known CMOS contents so that IN 0x71 returns something real. */
@@ -260,11 +258,7 @@ static void check_signals(const struct run_result *s)
 			struct run_result m;
 			struct vmm vm;
 
-			int err, tries = 0;
-
-			do
-				err = run_case(c, false, &vm, &m);
-			while (err == -EINTR && ++tries < 100);
+			int err = run_case(c, false, &vm, &m);
 
 			if (err) {
 				if (r - same <= 3)
