@@ -32,82 +32,99 @@
 #define IOB_SINGLE_MEMO 15
 
 /*
- * Scan the extent at key->lin, store what was found in the table and in
- * *@e. Return: the block size (>= 2 IO instructions found, bytes are in
- * vs->buf) or 0.
+ * Trace mode: scan the window [lin - back, lin + avail) for a trace and
+ * rebase it to the bytes it runs. Return: 0 with a trace worth running in
+ * @d and its bytes at vs->buf; else -1, with @d->hashed covering the window.
  */
-static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
-			     struct iob_vcpu *vs, const struct iob_key *key,
-			     unsigned int avail, unsigned int max_insns,
-			     struct iob_entry *e)
+static int iob_scan_window(struct iob_vcpu *vs, unsigned int back,
+			   unsigned int avail, struct iob_desc *d)
+{
+	struct iob_trace *t = &d->map;
+	unsigned int n = back + avail;
+
+	d->trace = true;
+	d->back = back;
+	d->hashed = n;
+	if (iob_scan_trace(vs->buf, n, back, d->key.mode, &vs->work, t)) {
+		d->n_io = t->n_io ? 1 : 0;
+		d->n_insns = d->n_io;
+		return -1;
+	}
+	d->back = back - t->lo;
+	d->size = t->hi - t->lo;
+	d->hashed = d->size;
+	d->n_io = t->n_io;
+	d->n_insns = t->n_insns;
+	if (t->lo)
+		memmove(vs->buf, vs->buf + t->lo, d->size);
+	t->hi = d->size;
+	t->lo = 0;
+	return 0;
+}
+
+/* Straight-line mode: the block that starts at vs->buf. */
+static void iob_scan_line(struct iob_vcpu *vs, unsigned int avail,
+			  unsigned int max_insns, struct iob_desc *d)
 {
 	struct iob_block blk;
 
-	memset(e, 0, sizeof(*e));
-	e->key = *key;
-	e->avail = avail;
-	e->max_insns = max_insns;
-	iob_count(vm, IOB_STAT_SCANS, 1);
-	if (!iob_guest_read(vcpu, key->lin, vs->buf, avail)) {
-		iob_count(vm, IOB_STAT_READ_FAULTS, 1);
-		return 0;
-	}
 	/* The bytes may differ from what exited (another vCPU wrote them). */
-	if (iob_scan_block(vs->buf, avail, key->mode, max_insns, &blk))
-		return 0;
-
+	if (iob_scan_block(vs->buf, avail, d->key.mode, max_insns, &blk))
+		return;
 	if (blk.n_io >= 2) {
-		e->size = blk.size;
-		e->hashed = blk.size;
-		e->n_io = blk.n_io;
-		e->n_insns = blk.n_insns;
+		d->size = blk.size;
+		d->hashed = blk.size;
+		d->n_io = blk.n_io;
+		d->n_insns = blk.n_insns;
 	} else {
 		/* No block: remember the bytes that decided so. */
-		e->hashed = min_t(unsigned int, avail,
+		d->hashed = min_t(unsigned int, avail,
 				  blk.scanned + IOB_MAX_INSN_LEN);
-		e->n_io = 1;
-		e->n_insns = 1;
+		d->n_io = 1;
+		d->n_insns = 1;
 	}
-	e->hash = xxh64(vs->buf, e->hashed, 0);
-	iob_table_store(vm, e);
-	return e->size;
-}
-
-/* Keep the block @e as the vCPU's last one (see struct iob_vcpu). */
-static void iob_remember_block(struct iob_vcpu *vs, const struct iob_entry *e)
-{
-	vs->last_lin = e->key.lin;
-	vs->last_mode = e->key.mode;
-	vs->last_hash = e->hash;
-	vs->last_hashed = e->hashed;
-	vs->last_avail = e->avail;
-	vs->last_size = e->size;
-	vs->last_max_insns = e->max_insns;
 }
 
 /*
- * The vCPU's last block, if it is the one at @key: a loop exits at the
- * same block again and again, and this skips the table lookup (the guest
- * bytes are still read and hashed).
+ * Scan at key->lin (with @back bytes before it in trace mode), store what
+ * was found in the table and in *@d. Return: the block size (bytes are
+ * in vs->buf) or 0.
  */
-static bool iob_last_block(const struct iob_vcpu *vs,
-			   const struct iob_key *key, struct iob_entry *e)
+static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+			     struct iob_vcpu *vs, const struct iob_key *key,
+			     unsigned int back, unsigned int avail,
+			     unsigned int max_insns, struct iob_desc *d)
 {
-	if (!vs->last_size || vs->last_lin != key->lin ||
-	    vs->last_mode != key->mode)
-		return false;
-	e->key = *key;
-	e->hash = vs->last_hash;
-	e->hashed = vs->last_hashed;
-	e->avail = vs->last_avail;
-	e->size = vs->last_size;
-	e->max_insns = vs->last_max_insns;
-	return true;
+	bool trace = READ_ONCE(iob_trace);
+
+	memset(d, 0, sizeof(*d));
+	d->key = *key;
+	d->avail = avail;
+	d->max_insns = max_insns;
+	if (trace) {
+		back = min_t(unsigned int, back, IOB_TRACE_MAX / 2);
+		avail = min(avail, IOB_TRACE_MAX - back);
+	} else {
+		back = 0;
+	}
+	iob_count(vm, IOB_STAT_SCANS, 1);
+	if (!iob_guest_read(vcpu, key->lin - back, vs->buf, back + avail)) {
+		iob_count(vm, IOB_STAT_READ_FAULTS, 1);
+		return 0;
+	}
+	if (trace)
+		iob_scan_window(vs, back, avail, d);
+	else
+		iob_scan_line(vs, avail, max_insns, d);
+	d->hash = xxh64(vs->buf, d->hashed, 0);
+	iob_table_store(vm, d);
+	return d->size;
 }
 
 /*
  * Find the block at RIP: from the table when its hash still matches, else
- * by scanning. Return: block size with its bytes in vs->buf, or 0.
+ * by scanning. Return: block size with its bytes in vs->buf and its
+ * description in vs->last, or 0.
  */
 static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 				   struct iob_vcpu *vs,
@@ -116,45 +133,54 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 {
 	unsigned int max_insns = READ_ONCE(iob_max_insns);
 	struct iob_key key = { .lin = w->lin, .mode = w->mode };
-	struct iob_entry e;
+	struct iob_desc *d = &vs->last;
+	u64 hits = 1;
 
-	/* An entry scanned under other knobs is stale: they bind it too. */
-	if ((iob_last_block(vs, &key, &e) ||
-	     iob_table_lookup(vm, &key, &e)) &&
-	    e.avail == avail && e.max_insns == max_insns) {
+	/*
+	 * The vCPU's last block first: a loop exits at the same block again
+	 * and again, and this skips the table lookup (the guest bytes are
+	 * still read and hashed). An entry scanned under other knobs is
+	 * stale: they bind it too.
+	 */
+	if (((d->size && d->key.lin == key.lin && d->key.mode == key.mode) ||
+	     iob_table_lookup(vm, &key, d, &hits)) &&
+	    d->avail == avail && d->max_insns == max_insns &&
+	    d->trace == READ_ONCE(iob_trace) && d->back <= w->back) {
 		/*
 		 * "No block here" needs no proof on every exit: passing the
 		 * exit to KVM is always correct. Code that has grown a block
 		 * since is found at the next periodic recheck.
 		 */
-		if (!e.size && atomic64_read(&e.hits) % IOB_SINGLE_RECHECK)
-			return 0;
-		if (!iob_guest_read(vcpu, w->lin, vs->buf, e.hashed)) {
+		if (!d->size && hits % IOB_SINGLE_RECHECK)
+			goto none;
+		if (!iob_guest_read(vcpu, w->lin - d->back, vs->buf,
+				    d->hashed)) {
 			iob_count(vm, IOB_STAT_READ_FAULTS, 1);
-			return 0;
+			goto none;
 		}
-		if (xxh64(vs->buf, e.hashed, 0) == e.hash) {
+		if (xxh64(vs->buf, d->hashed, 0) == d->hash) {
 			iob_count(vm, IOB_STAT_HITS, 1);
-			if (e.size)
-				iob_remember_block(vs, &e);
-			return e.size;
+			if (!d->size)
+				goto none;
+			return d->size;
 		}
 		iob_count(vm, IOB_STAT_MISMATCHES, 1);
 	}
-	vs->last_size = 0;
-	if (!iob_scan(vcpu, vm, vs, &key, avail, max_insns, &e))
-		return 0;
-	iob_remember_block(vs, &e);
-	return e.size;
+	if (iob_scan(vcpu, vm, vs, &key, w->back, avail, max_insns, d))
+		return d->size;
+none:
+	d->size = 0;
+	return 0;
 }
 
-/* Is the block's first instruction the one that exited? */
-static bool iob_first_is_exit(const struct iob_vcpu *vs, unsigned int size,
-			      int io_size, u16 port, int in)
+/* Is the instruction at vs->off the one that exited? */
+static bool iob_first_is_exit(const struct iob_vcpu *vs, int io_size,
+			      u16 port, int in)
 {
 	struct iob_insn insn;
 
-	return iob_decode(vs->buf, size, vs->mode, &insn) > 0 &&
+	return iob_decode(vs->buf + vs->off, vs->size - vs->off, vs->mode,
+			  &insn) > 0 &&
 	       insn.kind == IOB_INSN_IO && insn.io_size == io_size &&
 	       insn.io_in == !!in && (insn.io_dx || insn.io_port == port);
 }
@@ -192,6 +218,7 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	avail = iob_vm_extent(vm);
 	if (!avail || !iob_guest_readable(vcpu) || !iob_guest_where(vcpu, &w))
 		goto pass;
+	w.back = min(w.back, avail);	/* the extent bounds both sides */
 	avail = min(avail, w.avail);
 	if (!vs)
 		vs = iob_vcpu_get(vm, vcpu);
@@ -207,16 +234,23 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	}
 	vs->memo_left = 0;
 	vs->mode = w.mode;
+	vs->lin = w.lin - vs->last.back;
+	vs->off = vs->last.back;
+	vs->size = size;
 	/* Another vCPU may have rewritten the code since it exited. */
 	if (!iob_guest_batchable(vcpu) ||
-	    !iob_first_is_exit(vs, size, io_size, port, in))
+	    !iob_first_is_exit(vs, io_size, port, in))
 		goto pass;
 	iob_count(vm, IOB_STAT_BLOCKS, 1);
+	vs->trace = vs->last.trace;
+	if (vs->trace) {
+		iob_count(vm, IOB_STAT_TRACES, 1);
+		vs->map = vs->last.map;
+	}
+	vs->rip0 = kvm_rip_read(vcpu) - vs->off;
+	vs->n_run = 0;
 	vs->active = true;
-	vs->lin = w.lin;
-	vs->off = 0;
 	vs->ahead_off = 0;
-	vs->size = size;
 	vs->pending = IOB_PENDING_NONE;
 	vs->saved_cui = NULL;
 	*ret = iob_exec_block(vcpu, vm, vs, false);

@@ -57,16 +57,19 @@ static void iob_table_line(const struct iob_entry *e, void *arg)
 {
 	struct seq_file *m = arg;
 
-	seq_printf(m, "%#llx %u %u %u %u %u %016llx %lld\n", e->key.lin,
-		   16 << e->key.mode, e->size, e->n_io, e->n_insns, e->hashed,
-		   e->hash, (long long)atomic64_read(&e->hits));
+	const struct iob_desc *d = &e->desc;
+
+	seq_printf(m, "%#llx %u %u %u %u %u %016llx %lld %u %c\n", d->key.lin,
+		   16 << d->key.mode, d->size, d->n_io, d->n_insns, d->hashed,
+		   d->hash, (long long)atomic64_read(&e->hits), d->back,
+		   d->trace ? 't' : 'l');
 }
 
 static int iob_vm_table_show(struct seq_file *m, void *unused)
 {
 	struct iob_vm *vm = m->private;
 
-	seq_puts(m, "# lin bits size n_io n_insns hashed hash hits\n");
+	seq_puts(m, "# lin bits size n_io n_insns hashed hash hits back kind\n");
 	iob_table_for_each(vm, iob_table_line, m);
 	return 0;
 }

@@ -177,7 +177,7 @@ static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	u16 port = insn->io_dx ? (u16)kvm_rdx_read(vcpu) : insn->io_port;
 	int r;
 
-	if (!vs->off) {
+	if (!vs->n_run) {
 		r = kvm_fast_pio(vcpu, insn->io_size, port, insn->io_in);
 		if (!r && vcpu->arch.complete_userspace_io)
 			vs->pending = IOB_PENDING_KVM;
@@ -218,11 +218,98 @@ static int iob_exec_cut(struct iob_vm *vm, struct iob_vcpu *vs)
 }
 
 /**
+ * iob_block_unchanged() - are the block's guest bytes those it runs from
+ * @vcpu: the vCPU
+ * @vs: the block
+ * @from: offset of the first byte to compare
+ *
+ * Reads through the guest's page tables as an instruction fetch at those
+ * addresses would now, so a write through any alias is seen.
+ *
+ * Return: true when the guest bytes from @from to the end equal vs->buf.
+ */
+bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			 unsigned int from)
+{
+	u8 now[IOB_MAX_INSN_LEN * 4];
+
+	while (from < vs->size) {
+		unsigned int n = min_t(unsigned int, vs->size - from,
+				       sizeof(now));
+
+		if (!iob_guest_read(vcpu, vs->lin + from, now, n) ||
+		    memcmp(now, vs->buf + from, n))
+			return false;
+		from += n;
+	}
+	return true;
+}
+
+/* May the instruction at vs->off run as part of the block? */
+static bool iob_exec_may_run(const struct iob_vcpu *vs)
+{
+	if (vs->trace)
+		return iob_trace_has(&vs->map, vs->off);
+	return vs->off < vs->size;
+}
+
+/*
+ * After a trace's instruction ran: where it went. Return: false when the
+ * trace must end (it wrote into its own code).
+ */
+static bool iob_trace_step(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+			   struct iob_vcpu *vs, const struct iob_insn *insn)
+{
+	unsigned long off = kvm_rip_read(vcpu) - vs->rip0;
+
+	if (insn->kind == IOB_INSN_JUMP && off != vs->off + insn->len)
+		iob_count(vm, IOB_STAT_JUMPS, 1);
+	/*
+	 * Hardware fetches the next instruction from memory as it is now:
+	 * after a store into the hashed bytes, the copy is stale.
+	 */
+	if (insn->mem_write && !iob_block_unchanged(vcpu, vs, 0)) {
+		iob_count(vm, IOB_STAT_SMC, 1);
+		return false;
+	}
+	vs->off = off < vs->size ? off : vs->size;
+	return true;
+}
+
+/* The instruction at vs->off, decoded (by fold.c, or now). */
+static int iob_exec_decode(struct iob_vcpu *vs, struct iob_insn *insn)
+{
+	if (vs->off && vs->ahead_off == vs->off) {
+		*insn = vs->ahead;
+		return insn->len;
+	}
+	return iob_decode(vs->buf + vs->off, vs->size - vs->off, vs->mode,
+			  insn);
+}
+
+/* Is @insn one the block may run (as the scan found it, and here)? */
+static bool iob_exec_allowed(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
+			     const struct iob_insn *insn)
+{
+	if (insn->kind == IOB_INSN_PLAIN || insn->kind == IOB_INSN_IO)
+		return true;
+	if (!vs->trace ||
+	    (insn->kind != IOB_INSN_MEM && insn->kind != IOB_INSN_JUMP))
+		return false;
+	/* A segment load is simple in real mode only (scan.h) */
+	return !insn->sreg_load || !is_protmode(vcpu);
+}
+
+/**
  * iob_exec_block() - run a block from vs->off to its end
  * @vcpu: the vCPU
  * @vm: its VM
  * @vs: the block, active
  * @checked: events were just checked at this instruction boundary
+ *
+ * A straight line runs to its end; a trace runs while the next
+ * instruction is one of its own (struct iob_trace), at most max_insns
+ * instructions per entry into the kernel.
  *
  * Return: 1 to re-enter the guest, 0 to exit to userspace (with an access
  * pending, iob_complete_userspace_io() finishes it and goes on), < 0 on
@@ -231,23 +318,21 @@ static int iob_exec_cut(struct iob_vm *vm, struct iob_vcpu *vs)
 int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		   struct iob_vcpu *vs, bool checked)
 {
-	while (vs->off < vs->size) {
+	unsigned int max = READ_ONCE(iob_max_insns), n_now = 0;
+
+	while (iob_exec_may_run(vs)) {
 		struct iob_insn insn;
 		unsigned int len;
 		u64 next;
 		int r;
 
-		if (vs->off && !checked && iob_guest_event_pending(vcpu))
+		if (vs->n_run && !checked && iob_guest_event_pending(vcpu))
 			return iob_exec_cut(vm, vs);
 		checked = false;
-		if (vs->off && vs->ahead_off == vs->off) {
-			insn = vs->ahead;	/* decoded by fold.c */
-			r = insn.len;
-		} else {
-			r = iob_decode(vs->buf + vs->off, vs->size - vs->off,
-				       vs->mode, &insn);
-		}
-		if (r <= 0 || insn.kind < IOB_INSN_PLAIN)
+		if (vs->trace && n_now >= max)
+			break;
+		r = iob_exec_decode(vs, &insn);
+		if (r <= 0 || !iob_exec_allowed(vcpu, vs, &insn))
 			return iob_exec_cut(vm, vs); /* the scan said otherwise */
 		len = r;
 		next = vs->lin + vs->off + len;
@@ -267,15 +352,17 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		iob_count(vm, IOB_STAT_INSNS, 1);
 		if (insn.kind == IOB_INSN_IO) {
 			iob_count(vm, IOB_STAT_IO_BATCHED, 1);
-			if (vs->off)
+			if (vs->n_run)
 				iob_count(vm, IOB_STAT_EXITS_SAVED, 1);
 		}
+		vs->n_run++;
+		n_now++;
 		if (!r && vs->pending == IOB_PENDING_OUT)
 			iob_fold_outs(vcpu, vm, vs, &len);
-		vs->off += len;
 
 		if (r <= 0) {
-			vs->active = !r && vs->pending && vs->off < vs->size;
+			vs->off += len;
+			vs->active = !r && vs->pending && iob_exec_may_run(vs);
 			if (vs->pending == IOB_PENDING_FOLD_CUT) {
 				vs->active = false;
 				iob_count(vm, IOB_STAT_CUTS, 1);
@@ -284,6 +371,12 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 				iob_resume_after_userspace(vcpu, vs);
 			return r;
 		}
+		if (vs->trace) {
+			if (!iob_trace_step(vcpu, vm, vs, &insn))
+				break;
+			continue;
+		}
+		vs->off += len;
 		/* A fault was injected, or the emulator went elsewhere. */
 		if (kvm_get_linear_rip(vcpu) != next)
 			return iob_exec_cut(vm, vs);

@@ -58,8 +58,11 @@ static unsigned int iob_fold_next(struct kvm_vcpu *vcpu,
 	bool first = true;
 
 	while (off < vs->size) {
-		int len = iob_decode(vs->buf + off, vs->size - off, vs->mode,
-				     out);
+		int len;
+
+		if (vs->trace && !iob_trace_has(&vs->map, off))
+			return 0;
+		len = iob_decode(vs->buf + off, vs->size - off, vs->mode, out);
 
 		if (len <= 0)
 			return 0;

@@ -34,7 +34,8 @@ static enum iob_mode iob_guest_mode(struct kvm_vcpu *vcpu)
  * The readable window ends at the guest page boundary, at the CS limit
  * and where the instruction pointer would wrap (16/32-bit code): an
  * instruction beyond any of them would fault on hardware, so a block
- * never reaches past it.
+ * never reaches past it. Before RIP it starts at the page boundary or at
+ * offset 0 of CS, whichever is nearer.
  *
  * Return: false when CS is unusable or the window is empty.
  */
@@ -52,6 +53,7 @@ bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w)
 		w->lin = rip;
 		w->avail = min_t(u64, PAGE_SIZE - (rip & ~PAGE_MASK),
 				 IOB_MAX_EXTENT);
+		w->back = rip & ~PAGE_MASK;
 		return true;
 	}
 	/* One read of CS for its base and limit (kvm_get_linear_rip() too) */
@@ -69,6 +71,8 @@ bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w)
 	room = min(room, wrap - rip);
 	room = min(room, limit - rip + 1);
 	w->avail = min_t(u64, room, IOB_MAX_EXTENT);
+	/* Before RIP: down to offset 0 of CS (expand-down CS cannot run) */
+	w->back = min_t(u64, w->lin & ~PAGE_MASK, rip);
 	return w->avail > 0;
 }
 

@@ -46,6 +46,7 @@ extern unsigned int iob_extent;
 extern unsigned int iob_max_insns;
 extern unsigned int iob_max_entries;
 extern bool iob_fold;
+extern bool iob_trace;
 
 /**
  * enum iob_stat - counters kept per VM and globally
@@ -67,6 +68,9 @@ enum iob_stat {
 	IOB_STAT_READ_FAULTS,	/* guest code that could not be read */
 	IOB_STAT_DIRECT,	/* block instructions run without the emulator */
 	IOB_STAT_FOLDED,	/* OUTs sent in another OUT's userspace exit */
+	IOB_STAT_TRACES,	/* blocks started that are traces */
+	IOB_STAT_JUMPS,		/* jumps taken inside traces */
+	IOB_STAT_SMC,		/* traces ended by a write into their code */
 	IOB_STAT_NR,
 };
 
@@ -96,12 +100,59 @@ enum iob_pending {
 };
 
 /**
+ * struct iob_key - what identifies a block in the table
+ * @lin: guest linear address of the first IO instruction (CS base + RIP)
+ * @mode: code size the block was decoded with
+ * @pad: zero
+ */
+struct iob_key {
+	u64 lin;
+	u32 mode;
+	u32 pad;
+};
+
+/**
+ * struct iob_desc - what the table knows of a block (a value: copied
+ * whole between the table, the vCPU's last block and the exit path)
+ * @key: see struct iob_key
+ * @hash: xxh64 of the @hashed guest bytes at @key.lin - @back
+ * @hashed: bytes covered by @hash
+ * @back: bytes the block (and @hash) starts before @key.lin: a trace's
+ *        loop may begin before the IO instruction that exited
+ * @avail: bytes the scan could see after @key.lin (extent, page,
+ *         segment): a different value at lookup means the entry is stale
+ * @size: block size from @key.lin - @back, 0 when no other IO instruction
+ *        can follow the one at @key.lin
+ * @n_io: IO instructions in the block
+ * @n_insns: instructions in the block
+ * @max_insns: the max_insns knob the block was scanned under: a different
+ *             value at lookup means the entry is stale
+ * @trace: a trace (scan.h, iob_scan_trace()): @map says which offsets
+ *         (from @key.lin - @back) start its instructions; else a straight
+ *         line, run from @key.lin to @size
+ * @map: see @trace; @map.lo is 0 and @map.hi is @size
+ */
+struct iob_desc {
+	struct iob_key key;
+	u64 hash;
+	u16 hashed;
+	u16 back;
+	u16 avail;
+	u16 size;
+	u16 n_io;
+	u16 n_insns;
+	u16 max_insns;
+	bool trace;
+	struct iob_trace map;
+};
+
+/**
  * struct iob_vcpu - per-vCPU block state, valid between the exit that
  * started a block and the end of the block
  * @active: a block is in progress (possibly waiting for userspace)
  * @mode: code size of the block
  * @pending: see enum iob_pending
- * @lin: guest linear address of the block start
+ * @lin: guest linear address of the block start (a trace's hashed bytes)
  * @off: offset of the next instruction to run
  * @size: block size in bytes
  * @io_lin: linear address of the pending IO instruction
@@ -112,14 +163,13 @@ enum iob_pending {
  * @ahead_off: see @ahead
  * @memo_rip: RIP of the vCPU's last exit with no block to run
  * @memo_left: exits at @memo_rip still passed to KVM without a lookup
- * @last_lin: the vCPU's last block, as its table entry had it (batch.c):
- *            looked up here before the table; @last_size 0: none
- * @last_mode: see struct iob_key
- * @last_hash: see struct iob_entry
- * @last_hashed: see struct iob_entry
- * @last_avail: see struct iob_entry
- * @last_size: see struct iob_entry
- * @last_max_insns: see struct iob_entry
+ * @trace: the block is a trace: @map says where it may run
+ * @map: see struct iob_desc
+ * @rip0: RIP at @lin (a trace's offsets are RIP - @rip0)
+ * @n_run: instructions of the block run so far (0: the exiting one is next)
+ * @last: the vCPU's last block, as its table entry had it (batch.c):
+ *        looked up here before the table; @last.size 0: none
+ * @work: scratch of the trace scan
  * @buf: the block bytes that were hashed, run from this copy
  */
 struct iob_vcpu {
@@ -136,13 +186,12 @@ struct iob_vcpu {
 	unsigned int ahead_off;
 	unsigned long memo_rip;
 	unsigned int memo_left;
-	u64 last_lin;
-	u32 last_mode;
-	u64 last_hash;
-	u16 last_hashed;
-	u16 last_avail;
-	u16 last_size;
-	u16 last_max_insns;
+	bool trace;
+	struct iob_trace map;
+	unsigned long rip0;
+	unsigned int n_run;
+	struct iob_desc last;
+	struct iob_trace_work work;
 	u8 buf[IOB_MAX_EXTENT];
 };
 
@@ -177,30 +226,9 @@ struct iob_vm {
 };
 
 /**
- * struct iob_key - what identifies a block in the table
- * @lin: guest linear address of the first IO instruction (CS base + RIP)
- * @mode: code size the block was decoded with
- * @pad: zero
- */
-struct iob_key {
-	u64 lin;
-	u32 mode;
-	u32 pad;
-};
-
-/**
  * struct iob_entry - one table entry
  * @node: rhashtable linkage
- * @key: see struct iob_key
- * @hash: xxh64 of the @hashed guest bytes at @key.lin
- * @hashed: bytes covered by @hash
- * @avail: bytes the scan could see (extent, page, segment): a different
- *         value at lookup means the entry is stale
- * @size: block size, 0 when the extent held no other IO instruction
- * @n_io: IO instructions in the block
- * @n_insns: instructions in the block
- * @max_insns: the max_insns knob the block was scanned under: a different
- *             value at lookup means the entry is stale
+ * @desc: the block, keyed by @desc.key
  * @referenced: hit since the CLOCK hand last passed (table.c)
  * @hits: lookups that matched
  * @clock_node: link in &iob_vm.clock
@@ -208,14 +236,7 @@ struct iob_key {
  */
 struct iob_entry {
 	struct rhash_head node;
-	struct iob_key key;
-	u64 hash;
-	u16 hashed;
-	u16 avail;
-	u16 size;
-	u16 n_io;
-	u16 n_insns;
-	u16 max_insns;
+	struct iob_desc desc;
 	bool referenced;
 	atomic64_t hits;
 	struct list_head clock_node;
@@ -272,8 +293,8 @@ unsigned int iob_vm_count(void);
 int iob_table_init(struct iob_vm *vm);
 void iob_table_destroy(struct iob_vm *vm);
 bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
-		      struct iob_entry *copy);
-void iob_table_store(struct iob_vm *vm, const struct iob_entry *proto);
+		      struct iob_desc *copy, u64 *hits);
+void iob_table_store(struct iob_vm *vm, const struct iob_desc *desc);
 void iob_table_trim(struct iob_vm *vm, unsigned int max);
 void iob_table_for_each(struct iob_vm *vm,
 			void (*fn)(const struct iob_entry *e, void *arg),
@@ -286,11 +307,13 @@ void iob_table_for_each(struct iob_vm *vm,
  * @mode: code size
  * @avail: readable straight-line bytes from @lin within page, segment
  *         limit and instruction pointer wrap (not yet the extent)
+ * @back: readable bytes before @lin within the page and the segment
  */
 struct iob_where {
 	u64 lin;
 	enum iob_mode mode;
 	unsigned int avail;
+	unsigned int back;
 };
 
 bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w);
@@ -309,6 +332,8 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		   struct iob_vcpu *vs, bool checked);
 int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len);
 bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
+bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			 unsigned int from);
 
 /* fold.c */
 void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,

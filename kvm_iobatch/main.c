@@ -21,6 +21,7 @@ unsigned int iob_extent = IOB_EXTENT_DEFAULT;
 unsigned int iob_max_insns = IOB_MAX_INSNS_DEFAULT;
 unsigned int iob_max_entries = IOB_MAX_ENTRIES_DEFAULT;
 bool iob_fold = true;
+bool iob_trace = true;
 
 static int iob_param_set_bounded(const char *val, unsigned int *dst,
 				 unsigned int lo, unsigned int hi)
@@ -81,6 +82,9 @@ module_param_cb(max_entries, &iob_max_entries_ops, &iob_max_entries, 0644);
 MODULE_PARM_DESC(max_entries, "table entries per VM (0..65536)");
 module_param_named(fold, iob_fold, bool, 0644);
 MODULE_PARM_DESC(fold, "send a block's same-port userspace OUTs in one exit");
+module_param_named(trace, iob_trace, bool, 0644);
+MODULE_PARM_DESC(trace,
+		 "blocks follow jumps, calls and memory operands (N: straight lines)");
 
 /**
  * iob_vm_extent() - the extent in force for a VM

@@ -72,8 +72,6 @@ static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 /* Is the rest of the block still ours to run, as it was scanned? */
 static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 {
-	u8 now[IOB_MAX_INSN_LEN * 4];
-	unsigned int off = vs->off;
 	struct iob_where w;
 
 	/*
@@ -87,16 +85,8 @@ static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 	if (!iob_guest_where(vcpu, &w) || w.lin != vs->lin + vs->off ||
 	    w.mode != vs->mode)
 		return false;
-	while (off < vs->size) {
-		unsigned int n = min_t(unsigned int, vs->size - off,
-				       sizeof(now));
-
-		if (!iob_guest_read(vcpu, vs->lin + off, now, n) ||
-		    memcmp(now, vs->buf + off, n))
-			return false;
-		off += n;
-	}
-	return true;
+	/* A trace may run any of its bytes again, a line only the rest */
+	return iob_block_unchanged(vcpu, vs, vs->trace ? 0 : vs->off);
 }
 
 /*

@@ -202,6 +202,98 @@ static const u8 map0f_attr[256] = {
 #undef N64
 #undef UD
 
+/*
+ * Classes of an opcode in its ModRM form: what a block may do with it.
+ * The reasons for each entry are in the comment at the top of this file.
+ */
+#define C_R	0x01	/* plain: in register form (mod == 3), or no ModRM */
+#define C_MR	0x02	/* trace: memory form (or implicit memory), reads */
+#define C_MW	0x04	/* trace: memory form (or implicit), may write */
+#define C_LEA	0x08	/* plain in memory form, which it never accesses */
+#define C_J	0x10	/* trace: near JMP/Jcc/LOOP/CALL/RET */
+#define C_IO	0x20	/* IN/OUT imm8 and DX forms */
+#define C_G	0x40	/* the class is in a group table, by ModRM.reg */
+#define C_UD	0x80	/* (group tables) undefined: undecodable */
+
+#define R	C_R
+#define RMR	(C_R | C_MR)
+#define RMW	(C_R | C_MW)
+#define MR	C_MR
+#define MW	C_MW
+#define J	C_J
+#define IO	C_IO
+#define G	C_G
+#define U	C_UD
+
+static const u8 map1_class[256] = {
+	/* 00 */ RMW, RMW, RMR, RMR, R, R, 0, 0,	/* ADD */
+	/* 08 */ RMW, RMW, RMR, RMR, R, R, 0, 0,	/* OR */
+	/* 10 */ RMW, RMW, RMR, RMR, R, R, 0, 0,	/* ADC */
+	/* 18 */ RMW, RMW, RMR, RMR, R, R, 0, 0,	/* SBB */
+	/* 20 */ RMW, RMW, RMR, RMR, R, R, 0, 0,	/* AND */
+	/* 28 */ RMW, RMW, RMR, RMR, R, R, 0, 0,	/* SUB */
+	/* 30 */ RMW, RMW, RMR, RMR, R, R, 0, 0,	/* XOR */
+	/* 38 */ RMR, RMR, RMR, RMR, R, R, 0, 0,	/* CMP */
+	/* 40 */ R, R, R, R, R, R, R, R,		/* INC r (not 64) */
+	/* 48 */ R, R, R, R, R, R, R, R,		/* DEC r (not 64) */
+	/* 50 */ MW, MW, MW, MW, MW, MW, MW, MW,	/* PUSH r */
+	/* 58 */ MR, MR, MR, MR, MR, MR, MR, MR,	/* POP r */
+	/* 60 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 68 */ MW, RMR, MW, RMR, 0, 0, 0, 0,	/* PUSH imm, IMUL */
+	/* 70 */ J, J, J, J, J, J, J, J,		/* Jcc rel8 */
+	/* 78 */ J, J, J, J, J, J, J, J,
+	/* 80 */ G, G, 0, G, RMR, RMR, R, R,	/* grp1, TEST, XCHG */
+	/* 88 */ RMW, RMW, RMR, RMR, 0, C_LEA, 0, G,	/* MOV, LEA */
+	/* 90 */ R, R, R, R, R, R, R, R,		/* NOP, XCHG rAX */
+	/* 98 */ R, R, 0, 0, 0, 0, 0, 0,		/* CBW, CWD */
+	/* a0 */ MR, MR, MW, MW, 0, 0, 0, 0,	/* MOV moffs */
+	/* a8 */ R, R, 0, 0, 0, 0, 0, 0,		/* TEST rAX, imm */
+	/* b0 */ R, R, R, R, R, R, R, R,		/* MOV r, imm */
+	/* b8 */ R, R, R, R, R, R, R, R,
+	/* c0 */ G, G, J, J, 0, 0, G, G,		/* grp2, RET, grp11 */
+	/* c8 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* d0 */ G, G, G, G, 0, 0, 0, 0,		/* grp2 */
+	/* d8 */ 0, 0, 0, 0, 0, 0, 0, 0,
+	/* e0 */ J, J, J, J, IO, IO, IO, IO,	/* LOOPcc, JCXZ, IN/OUT */
+	/* e8 */ J, J, 0, J, IO, IO, IO, IO,	/* CALL, JMP */
+	/* f0 */ 0, 0, 0, 0, 0, R, G, G,		/* CMC, grp3 */
+	/* f8 */ R, R, 0, 0, R, R, G, G,		/* CLC STC CLD STD, grp4/5 */
+};
+
+static const u8 map0f_class[256] = {
+	[0x40 ... 0x4f] = RMR,			/* CMOVcc */
+	[0x80 ... 0x8f] = J,			/* Jcc rel16/32 */
+	[0x90 ... 0x9f] = RMW,			/* SETcc */
+	[0xa3] = R, [0xab] = R, [0xb3] = R, [0xbb] = R,	/* BT* r/m, r */
+	[0xa4] = R, [0xa5] = R, [0xac] = R, [0xad] = R,	/* SHLD, SHRD */
+	[0xaf] = RMR,				/* IMUL r, r/m */
+	[0xb6] = RMR, [0xb7] = RMR, [0xbe] = RMR, [0xbf] = RMR, /* MOVZX/SX */
+	[0xba] = G,				/* grp8 */
+	[0xbc] = R, [0xbd] = R,			/* BSF, BSR */
+	[0xc0] = R, [0xc1] = R,			/* XADD */
+	[0xc8 ... 0xcf] = R,			/* BSWAP */
+};
+
+/* Group tables, indexed by ModRM.reg. */
+static const u8 grp1[8] = { RMW, RMW, RMW, RMW, RMW, RMW, RMW, RMR };
+static const u8 grp1a[8] = { 0, U, U, U, U, U, U, U };	/* 8F: POP, XOP */
+static const u8 grp2[8] = { RMW, RMW, RMW, RMW, RMW, RMW, 0, RMW };
+static const u8 grp3[8] = { RMR, 0, RMW, RMW, RMR, RMR, RMR, RMR };
+static const u8 grp4[8] = { RMW, RMW, U, U, U, U, U, U };
+static const u8 grp5[8] = { RMW, RMW, 0, 0, 0, 0, 0, U };
+static const u8 grp8[8] = { 0, 0, 0, 0, RMR, RMW, RMW, RMW };
+static const u8 grp11[8] = { MW, U, U, U, U, U, U, U };
+
+#undef R
+#undef RMR
+#undef RMW
+#undef MR
+#undef MW
+#undef J
+#undef IO
+#undef G
+#undef U
+
 /* Opcode maps. */
 #define MAP_1		1	/* one-byte opcodes */
 #define MAP_0F		2	/* 0F xx */
@@ -244,6 +336,40 @@ struct iob_dec {
 	unsigned int has_modrm;
 	unsigned int modrm;
 };
+
+/* The class of the decoded opcode (C_*), its group resolved by ModRM.reg. */
+static unsigned int dec_class(const struct iob_dec *d)
+{
+	unsigned int reg = (d->modrm >> 3) & 7;
+	unsigned int cls;
+
+	if (d->map == MAP_0F)
+		cls = map0f_class[d->op];
+	else if (d->map == MAP_1)
+		cls = map1_class[d->op];
+	else
+		return 0;
+	if (!(cls & C_G))
+		return cls;
+	if (d->map == MAP_0F)
+		return grp8[reg];	/* 0F BA */
+	switch (d->op) {
+	case 0x80: case 0x81: case 0x83:
+		return grp1[reg];
+	case 0x8f:
+		return grp1a[reg];
+	case 0xc0: case 0xc1: case 0xd0 ... 0xd3:
+		return grp2[reg];
+	case 0xc6: case 0xc7:
+		return grp11[reg];
+	case 0xf6: case 0xf7:
+		return grp3[reg];
+	case 0xfe:
+		return grp4[reg];
+	default:
+		return grp5[reg];	/* FF */
+	}
+}
 
 /*
  * Check that @n more bytes may be consumed: more than IOB_MAX_INSN_LEN bytes
@@ -373,10 +499,6 @@ static int dec_special1(const struct iob_dec *d, unsigned int *imm)
 		if (mod == 3)
 			return DEC_BAD;
 		break;
-	case 0x8f:		/* POP r/m; XOP when ModRM.reg != 0 */
-		if (reg != 0)
-			return DEC_BAD;
-		break;
 	case 0x9a:		/* CALL ptr16:16/32 */
 	case 0xea:		/* JMP ptr16:16/32 */
 		*imm += d->opsz == 2 ? 4 : 6;
@@ -388,10 +510,10 @@ static int dec_special1(const struct iob_dec *d, unsigned int *imm)
 	case 0xbc: case 0xbd: case 0xbe: case 0xbf:
 		*imm += d->opsz;
 		break;
-	case 0xc6:		/* /0 MOV r/m8, imm8; F8 XABORT imm8 */
-	case 0xc7:		/* /0 MOV r/m, imm; F8 XBEGIN rel */
-		if (reg != 0 && d->modrm != 0xf8)
-			return DEC_BAD;
+	case 0xc6:		/* F8 XABORT imm8 (group 11 has /0 only) */
+	case 0xc7:		/* F8 XBEGIN rel */
+		if (d->modrm == 0xf8)
+			return DEC_OK;
 		break;
 	case 0xf6:		/* group 3: /0 /1 TEST r/m, imm */
 		if (reg < 2)
@@ -401,15 +523,9 @@ static int dec_special1(const struct iob_dec *d, unsigned int *imm)
 		if (reg < 2)
 			*imm += d->opsz == 2 ? 2 : 4;
 		break;
-	case 0xfe:		/* group 4: only INC/DEC */
-		if (reg > 1)
-			return DEC_BAD;
-		break;
-	case 0xff:		/* group 5: /7 is undefined */
-		if (reg == 7)
-			return DEC_BAD;
-		break;
 	}
+	if (d->has_modrm && (dec_class(d) & C_UD))
+		return DEC_BAD;
 	return DEC_OK;
 }
 
@@ -493,67 +609,77 @@ static int dec_insn(struct iob_dec *d)
 	return DEC_OK;
 }
 
-/* Is the decoded instruction on the IOB_INSN_PLAIN whitelist? */
-static int dec_is_plain(const struct iob_dec *d)
+/*
+ * The kind of a decoded instruction, from its class (dec_class()) and the
+ * few facts that depend on the mode or the operand size.
+ */
+static unsigned int dec_kind(const struct iob_dec *d)
 {
+	unsigned int cls = dec_class(d);
+	unsigned int mem = d->has_modrm && (d->modrm >> 6) != 3;
+
+	if (d->pfx_lock_rep)
+		return IOB_INSN_STOP;
+	if (cls & C_IO)
+		return IOB_INSN_IO;
+	if (d->map == MAP_0F) {
+		/* BSF/BSR: the comment at the top; BSWAP r16 is undefined */
+		if ((d->op == 0xbc || d->op == 0xbd) &&
+		    d->mode == IOB_MODE_64 && d->opsz == 4)
+			return IOB_INSN_STOP;
+		if (d->op >= 0xc8 && d->op <= 0xcf && d->opsz == 2)
+			return IOB_INSN_STOP;
+	}
+	/*
+	 * In 64-bit code a 66 prefix makes near branches, PUSH and POP
+	 * 16-bit on AMD and is ignored by Intel and the emulator.
+	 */
+	if (d->mode == IOB_MODE_64 && d->opsz == 2 &&
+	    (cls & C_J || (d->map == MAP_1 &&
+			   ((d->op >= 0x50 && d->op <= 0x5f) ||
+			    d->op == 0x68 || d->op == 0x6a))))
+		return IOB_INSN_STOP;
+	if (cls & C_J)
+		return IOB_INSN_JUMP;
+	/* MOV Sreg, r/m: ES, DS, FS, GS (SS makes an interrupt shadow) */
+	if (d->map == MAP_1 && d->op == 0x8e)
+		return (0x39 >> ((d->modrm >> 3) & 7)) & 1 ?
+		       IOB_INSN_MEM : IOB_INSN_STOP;
+	if (mem)
+		return cls & C_LEA ? IOB_INSN_PLAIN :
+		       cls & (C_MR | C_MW) ? IOB_INSN_MEM : IOB_INSN_STOP;
+	if (d->has_modrm || !(cls & (C_MR | C_MW)))
+		return cls & C_R ? IOB_INSN_PLAIN : IOB_INSN_STOP;
+	return IOB_INSN_MEM;	/* PUSH, POP, MOV moffs */
+}
+
+/* Fill @out's jump fields for an IOB_INSN_JUMP instruction. */
+static void dec_jump(const struct iob_dec *d, struct iob_insn *out)
+{
+	const u8 *end = d->buf + d->pos;
 	unsigned int op = d->op;
-	unsigned int mod = d->modrm >> 6;
-	unsigned int reg = (d->modrm >> 3) & 7;
-	unsigned int regform = d->has_modrm && mod == 3;
 
-	if (d->map == MAP_1) {
-		if (op < 0x40 && (op & 7) < 6) {
-			/* ALU: r/m forms (0-3) register only, acc forms (4-5) */
-			return (op & 7) >= 4 || regform;
-		}
-		switch (op) {
-		case 0x40 ... 0x4f:	/* INC/DEC r, never reached in 64-bit */
-			return d->mode != IOB_MODE_64;
-		case 0x82:	/* undocumented alias of 80: see below */
-			return 0;
-		case 0x69: case 0x6b:
-		case 0x80: case 0x81: case 0x83:
-		case 0x84 ... 0x8b:
-			return regform;
-		case 0xc0: case 0xc1:
-		case 0xd0 ... 0xd3:	/* /6 is an undocumented SHL alias */
-			return regform && reg != 6;
-		case 0xf6: case 0xf7:	/* /1 is an undocumented TEST alias */
-			return regform && reg != 1;
-		case 0x8d:
-			return d->has_modrm && mod != 3;
-		case 0x90 ... 0x99:
-		case 0xa8: case 0xa9:
-		case 0xb0 ... 0xbf:
-		case 0xf5: case 0xf8: case 0xf9: case 0xfc: case 0xfd:
-			return 1;
-		case 0xfe: case 0xff:
-			return regform && reg <= 1;
-		}
-		return 0;
+	out->mem_write = 0;
+	if (d->map == MAP_0F) {
+		out->jump = IOB_JUMP_COND;
+	} else if (op == 0xc2 || op == 0xc3) {
+		out->jump = IOB_JUMP_RET;
+		return;
+	} else if (op == 0xe8) {
+		out->jump = IOB_JUMP_CALL;
+		out->mem_write = 1;
+	} else if (op == 0xe9 || op == 0xeb) {
+		out->jump = IOB_JUMP_JMP;
+	} else {
+		out->jump = IOB_JUMP_COND;	/* 70-7F, E0-E3 */
 	}
-
-	if (d->map != MAP_0F)
-		return 0;
-
-	switch (op) {
-	case 0x40 ... 0x4f:	/* CMOVcc */
-	case 0x90 ... 0x9f:	/* SETcc */
-	case 0xa3: case 0xab: case 0xb3: case 0xbb:	/* BT* r/m, r */
-	case 0xa4: case 0xa5: case 0xac: case 0xad:	/* SHLD/SHRD */
-	case 0xaf:		/* IMUL r, r/m */
-	case 0xb6: case 0xb7: case 0xbe: case 0xbf:	/* MOVZX/MOVSX */
-	case 0xc0: case 0xc1:	/* XADD */
-		return regform;
-	case 0xba:		/* group 8: /4-/7 BT* r/m, imm8 */
-		return regform && reg >= 4;
-	case 0xbc: case 0xbd:	/* BSF/BSR, see the comment at the top */
-		return regform &&
-		       !(d->mode == IOB_MODE_64 && d->opsz == 4);
-	case 0xc8 ... 0xcf:	/* BSWAP */
-		return d->opsz != 2;
-	}
-	return 0;
+	if (d->map == MAP_1 && op != 0xe8 && op != 0xe9)	/* rel8 */
+		out->rel = (s32)(signed char)end[-1];
+	else if (!(d->opsz == 2 && d->mode != IOB_MODE_64))
+		out->rel = (s32)((u32)end[-4] | (u32)end[-3] << 8 |
+				 (u32)end[-2] << 16 | (u32)end[-1] << 24);
+	else
+		out->rel = (s32)(short)((u32)end[-2] | (u32)end[-1] << 8);
 }
 
 /* A register number of struct iob_insn for ModRM/opcode bits @n (0-7). */
@@ -621,6 +747,10 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 	out->op_dst = 0;
 	out->op_src = 0;
 	out->op_imm = 0;
+	out->jump = IOB_JUMP_NONE;
+	out->mem_write = 0;
+	out->sreg_load = 0;
+	out->rel = 0;
 
 	if (d.mode > IOB_MODE_64)
 		return DEC_BAD;
@@ -631,11 +761,8 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 
 	out->len = d.pos;
 	op = d.op;
-	if (d.pfx_lock_rep) {
-		out->kind = IOB_INSN_STOP;
-	} else if (d.map == MAP_1 && ((op >= 0xe4 && op <= 0xe7) ||
-				      (op >= 0xec && op <= 0xef))) {
-		out->kind = IOB_INSN_IO;
+	out->kind = dec_kind(&d);
+	if (out->kind == IOB_INSN_IO) {
 		out->io_in = !(op & 2);
 		out->io_dx = !!(op & 8);
 		if (!(op & 1))
@@ -644,11 +771,13 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 			out->io_size = d.opsz == 2 ? 2 : 4;
 		if (!out->io_dx)
 			out->io_port = d.buf[d.pos - 1];
-	} else if (dec_is_plain(&d)) {
-		out->kind = IOB_INSN_PLAIN;
+	} else if (out->kind == IOB_INSN_PLAIN) {
 		dec_simple_op(&d, out);
-	} else {
-		out->kind = IOB_INSN_STOP;
+	} else if (out->kind == IOB_INSN_MEM) {
+		out->mem_write = !!(dec_class(&d) & C_MW);
+		out->sreg_load = d.map == MAP_1 && op == 0x8e;
+	} else if (out->kind == IOB_INSN_JUMP) {
+		dec_jump(&d, out);
 	}
 	return DEC_OK;
 }
@@ -729,8 +858,8 @@ int iob_scan_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 			stop = IOB_STOP_BAD;
 			break;
 		}
-		if (insn.kind == IOB_INSN_STOP) {
-			stop = IOB_STOP_INSN;
+		if (insn.kind != IOB_INSN_PLAIN && insn.kind != IOB_INSN_IO) {
+			stop = IOB_STOP_INSN;	/* MEM, JUMP: traces only */
 			break;
 		}
 		if (off == 0 && insn.kind != IOB_INSN_IO) {
@@ -752,4 +881,200 @@ int iob_scan_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 	out->scanned = off;
 	out->stop = stop;
 	return size ? 0 : -1;
+}
+
+/* struct iob_trace_work's state bits */
+#define TS_QUEUED	0x01	/* on the stack or decoded */
+#define TS_RUN		0x02	/* decoded: a trace may run it */
+#define TS_IO		0x04	/* an IO instruction */
+#define TS_RET		0x08	/* a RET */
+#define TS_RETSITE	0x10	/* the instruction after a CALL */
+#define TS_REACH	0x20	/* an IO instruction can be reached from it */
+
+static void trace_push(struct iob_trace_work *w, unsigned int *sp,
+		       unsigned int off, unsigned int len)
+{
+	if (off < len && !(w->state[off] & TS_QUEUED)) {
+		w->state[off] |= TS_QUEUED;
+		w->stack[(*sp)++] = off;
+	}
+}
+
+/*
+ * A RET returns after some CALL, most likely one in the window (a helper
+ * called from nearby): find the CALLs by decoding the window from its
+ * start, and queue the instructions after them. A wrong guess costs
+ * nothing: the trace runs only bytes it hashed, wherever the RET goes.
+ */
+static void trace_sweep_calls(const u8 *buf, unsigned int len,
+			      enum iob_mode mode, struct iob_trace_work *w,
+			      unsigned int *sp)
+{
+	unsigned int off = 0;
+	struct iob_insn in;
+
+	while (off < len) {
+		if (iob_decode_st(buf + off, len - off, mode, &in) != DEC_OK) {
+			off++;
+			continue;
+		}
+		off += in.len;
+		if (in.kind == IOB_INSN_JUMP && in.jump == IOB_JUMP_CALL &&
+		    off < len) {
+			w->state[off] |= TS_RETSITE;
+			trace_push(w, sp, off, len);
+		}
+	}
+}
+
+/* Decode the instructions reachable from @start; TS_RUN those a trace may. */
+static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
+		      enum iob_mode mode, struct iob_trace_work *w)
+{
+	unsigned int sp = 0, swept = 0;
+
+	trace_push(w, &sp, start, len);
+	while (sp) {
+		unsigned int off = w->stack[--sp], next;
+		struct iob_insn in;
+		long tgt;
+
+		w->succ[off][0] = IOB_TRACE_NONE;
+		w->succ[off][1] = IOB_TRACE_NONE;
+		if (iob_decode_st(buf + off, len - off, mode, &in) != DEC_OK ||
+		    in.kind < IOB_INSN_PLAIN)
+			continue;
+		if (off == start && in.kind != IOB_INSN_IO)
+			return -1;
+		next = off + in.len;
+		w->len[off] = in.len;
+		w->state[off] |= TS_RUN;
+		if (in.kind == IOB_INSN_IO)
+			w->state[off] |= TS_IO;
+		if (in.kind != IOB_INSN_JUMP) {
+			if (next < len)
+				w->succ[off][0] = next;
+			trace_push(w, &sp, next, len);
+			continue;
+		}
+		if (in.jump == IOB_JUMP_RET) {
+			w->state[off] |= TS_RET;
+			if (!swept) {
+				trace_sweep_calls(buf, len, mode, w, &sp);
+				swept = 1;
+			}
+			continue;
+		}
+		tgt = (long)next + in.rel;
+		if (tgt >= 0 && tgt < (long)len) {
+			w->succ[off][0] = (u16)tgt;
+			trace_push(w, &sp, (unsigned int)tgt, len);
+		}
+		if (in.jump == IOB_JUMP_JMP)
+			continue;
+		if (next >= len)
+			continue;
+		if (in.jump == IOB_JUMP_CALL)
+			w->state[next] |= TS_RETSITE;
+		w->succ[off][1] = next;
+		trace_push(w, &sp, next, len);
+	}
+	return 0;
+}
+
+/* Mark TS_REACH: the instructions from which an IO instruction is reached. */
+static void trace_reach(unsigned int len, struct iob_trace_work *w)
+{
+	unsigned int off, pass, changed = 1;
+	int ret_reach = 0;
+
+	for (pass = 0; changed && pass <= len; pass++) {
+		changed = 0;
+		/* A RET may return after any CALL of the window. */
+		for (off = 0; off < len && !ret_reach; off++)
+			if ((w->state[off] & (TS_RETSITE | TS_REACH)) ==
+			    (TS_RETSITE | TS_REACH))
+				ret_reach = 1;
+		for (off = len; off-- > 0;) {
+			u8 st = w->state[off];
+			u16 s0 = w->succ[off][0], s1 = w->succ[off][1];
+
+			if (!(st & TS_RUN) || (st & TS_REACH))
+				continue;
+			if ((st & TS_IO) || (st & TS_RET && ret_reach) ||
+			    (s0 != IOB_TRACE_NONE && w->state[s0] & TS_REACH) ||
+			    (s1 != IOB_TRACE_NONE && w->state[s1] & TS_REACH)) {
+				w->state[off] |= TS_REACH;
+				changed = 1;
+			}
+		}
+	}
+}
+
+/**
+ * iob_scan_trace() - find the trace that starts at an IO instruction
+ * @buf: the window: guest code bytes around the IO instruction
+ * @len: bytes in @buf (at most IOB_TRACE_MAX are looked at)
+ * @start: offset of the IO instruction in @buf
+ * @mode: code size
+ * @w: scratch memory
+ * @out: result
+ *
+ * See scan.h. Every instruction is decoded once; the set of instructions
+ * that can reach IO is a fixed point over the successors kept in @w.
+ *
+ * Return: 0 when another IO instruction can run after the one at @start,
+ * -1 otherwise.
+ */
+int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
+		   enum iob_mode mode, struct iob_trace_work *w,
+		   struct iob_trace *out)
+{
+	unsigned int off, lo = IOB_TRACE_MAX, hi = 0;
+	const u8 run = TS_RUN | TS_REACH;
+	u16 s0, s1;
+
+	if (len > IOB_TRACE_MAX)
+		len = IOB_TRACE_MAX;
+	out->lo = 0;
+	out->hi = 0;
+	out->n_io = 0;
+	out->n_insns = 0;
+	for (off = 0; off < sizeof(out->map); off++)
+		out->map[off] = 0;
+	if (start >= len)
+		return -1;
+	for (off = 0; off < len; off++)
+		w->state[off] = 0;
+	if (trace_walk(buf, len, start, mode, w))
+		return -1;
+	trace_reach(len, w);
+
+	for (off = 0; off < len; off++) {
+		if ((w->state[off] & run) != run)
+			continue;
+		if (off < lo)
+			lo = off;
+		if (off + w->len[off] > hi)
+			hi = off + w->len[off];
+	}
+	if (lo > hi)
+		return -1;	/* not even @start can run */
+	out->lo = lo;
+	out->hi = hi;
+	for (off = lo; off < hi; off++) {
+		if ((w->state[off] & run) != run)
+			continue;
+		out->map[(off - lo) / 8] |= 1 << ((off - lo) % 8);
+		out->n_insns++;
+		if (w->state[off] & TS_IO)
+			out->n_io++;
+	}
+	/* Worth a block when IO can follow the first IO instruction. */
+	s0 = w->succ[start][0];
+	s1 = w->succ[start][1];
+	if ((s0 != IOB_TRACE_NONE && w->state[s0] & TS_REACH) ||
+	    (s1 != IOB_TRACE_NONE && w->state[s1] & TS_REACH))
+		return 0;
+	return -1;
 }

@@ -25,7 +25,7 @@
 
 static const struct rhashtable_params iob_table_params = {
 	.key_len = sizeof(struct iob_key),
-	.key_offset = offsetof(struct iob_entry, key),
+	.key_offset = offsetof(struct iob_entry, desc.key),
 	.head_offset = offsetof(struct iob_entry, node),
 	.automatic_shrinking = true,
 };
@@ -42,19 +42,6 @@ int iob_table_init(struct iob_vm *vm)
 	INIT_LIST_HEAD(&vm->clock);
 	vm->n_entries = 0;
 	return rhashtable_init(&vm->table, &iob_table_params);
-}
-
-/* The block description of an entry, without linkage and hit counter. */
-static void iob_entry_copy(struct iob_entry *dst, const struct iob_entry *src)
-{
-	dst->key = src->key;
-	dst->hash = src->hash;
-	dst->hashed = src->hashed;
-	dst->avail = src->avail;
-	dst->size = src->size;
-	dst->n_io = src->n_io;
-	dst->n_insns = src->n_insns;
-	dst->max_insns = src->max_insns;
 }
 
 static void iob_entry_free(void *ptr, void *arg)
@@ -77,21 +64,21 @@ void iob_table_destroy(struct iob_vm *vm)
  * iob_table_lookup() - find the entry for @key and count a hit
  * @vm: the VM
  * @key: linear RIP and mode
- * @copy: the entry's fields are copied here (not the linkage); its hits
- *        hold the entry's hit count including this one
+ * @copy: the entry's block is copied here
+ * @hits: the entry's hit count, including this one
  *
  * Return: true when found.
  */
 bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
-		      struct iob_entry *copy)
+		      struct iob_desc *copy, u64 *hits)
 {
 	struct iob_entry *e;
 
 	rcu_read_lock();
 	e = rhashtable_lookup(&vm->table, key, iob_table_params);
 	if (e) {
-		atomic64_set(&copy->hits, atomic64_inc_return(&e->hits));
-		iob_entry_copy(copy, e);
+		*hits = atomic64_inc_return(&e->hits);
+		*copy = e->desc;
 		if (!READ_ONCE(e->referenced))
 			WRITE_ONCE(e->referenced, true);
 	}
@@ -145,15 +132,15 @@ void iob_table_trim(struct iob_vm *vm, unsigned int max)
 }
 
 /**
- * iob_table_store() - insert or replace the entry for @proto->key
+ * iob_table_store() - insert or replace the entry for @desc->key
  * @vm: the VM
- * @proto: the new entry's fields (linkage and hits are ignored)
+ * @desc: the block
  *
  * A full table makes room by CLOCK (see above); with max_entries 0, or
  * without memory, the entry is dropped: the next exit at that RIP scans
  * again, which is slower but still correct.
  */
-void iob_table_store(struct iob_vm *vm, const struct iob_entry *proto)
+void iob_table_store(struct iob_vm *vm, const struct iob_desc *desc)
 {
 	unsigned int max = READ_ONCE(iob_max_entries);
 	struct iob_entry *e, *old;
@@ -165,10 +152,10 @@ void iob_table_store(struct iob_vm *vm, const struct iob_entry *proto)
 	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return;
-	iob_entry_copy(e, proto);
+	e->desc = *desc;
 
 	spin_lock(&vm->table_lock);
-	old = rhashtable_lookup_fast(&vm->table, &proto->key,
+	old = rhashtable_lookup_fast(&vm->table, &desc->key,
 				     iob_table_params);
 	if (old)
 		iob_table_unlink(vm, old);

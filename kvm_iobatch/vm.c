@@ -90,6 +90,9 @@ const char * const iob_stat_names[IOB_STAT_NR] = {
 	[IOB_STAT_READ_FAULTS] = "read_faults",
 	[IOB_STAT_DIRECT] = "insns_direct",
 	[IOB_STAT_FOLDED] = "folded",
+	[IOB_STAT_TRACES] = "traces",
+	[IOB_STAT_JUMPS] = "trace_jumps",
+	[IOB_STAT_SMC] = "trace_smc",
 };
 
 

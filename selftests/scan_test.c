@@ -29,6 +29,8 @@
 #define STP IOB_INSN_STOP
 #define PLN IOB_INSN_PLAIN
 #define IO  IOB_INSN_IO
+#define MEM IOB_INSN_MEM
+#define JMP IOB_INSN_JUMP
 
 /* ------------------------------------------------------------------ */
 /* TAP bookkeeping: results are buffered so the plan can come first.  */
@@ -108,7 +110,8 @@ static void hexdump(char *dst, size_t sz, const u8 *b, size_t n)
 }
 
 static const char *const mode_name[] = { "16", "32", "64" };
-static const char *const kind_name[] = { "BAD", "STOP", "PLAIN", "IO" };
+static const char *const kind_name[] = { "BAD", "STOP", "PLAIN", "IO", "MEM",
+					  "JUMP" };
 static const char *const stop_name[] = { "END", "INSN", "BAD", "LIMIT" };
 
 /* ------------------------------------------------------------------ */
@@ -164,7 +167,7 @@ static const struct dec_case dec_cases[] = {
 	D(M16, "\x05\x34\x12", 3, PLN, "16: add ax, imm16"),
 	D(M16, "\x66\x05\x78\x56\x34\x12", 6, PLN, "16: add eax, imm32 (66)"),
 	D(M32, "\x01\xc8", 2, PLN, "add eax, ecx"),
-	D(M32, "\x01\x08", 2, STP, "add [eax], ecx"),
+	D(M32, "\x01\x08", 2, MEM, "add [eax], ecx"),
 	D(M32, "\x3b\xc1", 2, PLN, "cmp eax, ecx"),
 	D(M32, "\x81\xc1\x78\x56\x34\x12", 6, PLN, "add ecx, imm32"),
 	D(M32, "\x66\x81\xc1\x34\x12", 5, PLN, "add cx, imm16"),
@@ -175,13 +178,13 @@ static const struct dec_case dec_cases[] = {
 	D(M32, "\xc1\xe0\x01", 3, PLN, "shl eax, 1 (C1 /4)"),
 	D(M32, "\x69\xc0\x10\x00\x00\x00", 6, PLN, "imul eax, eax, imm32"),
 	D(M32, "\x6b\xc0\x10", 3, PLN, "imul eax, eax, imm8"),
-	D(M32, "\x69\x00\x10\x00\x00\x00", 6, STP, "imul eax, [eax], imm32"),
+	D(M32, "\x69\x00\x10\x00\x00\x00", 6, MEM, "imul eax, [eax], imm32"),
 	D(M32, "\x40", 1, PLN, "inc eax"),
 	D(M16, "\x4a", 1, PLN, "16: dec dx"),
 	D(M32, "\x87\xcb", 2, PLN, "xchg ebx, ecx"),
 	D(M32, "\x88\xe0", 2, PLN, "mov al, ah"),
 	D(M32, "\x8c\xd8", 2, STP, "mov eax, ds"),
-	D(M32, "\x8e\xd8", 2, STP, "mov ds, eax"),
+	D(M32, "\x8e\xd8", 2, MEM, "mov ds, eax"),
 	D(M32, "\x98", 1, PLN, "cwde"),
 	D(M32, "\x99", 1, PLN, "cdq"),
 	D(M32, "\xa8\x01", 2, PLN, "test al, imm8"),
@@ -192,14 +195,14 @@ static const struct dec_case dec_cases[] = {
 	D(M16, "\xba\xd4\x03", 3, PLN, "16: mov dx, 0x3d4"),
 	D(M32, "\xc1\xe0\x04", 3, PLN, "shl eax, 4"),
 	D(M32, "\xd3\xe8", 2, PLN, "shr eax, cl"),
-	D(M32, "\xd1\x20", 2, STP, "shl [eax], 1"),
+	D(M32, "\xd1\x20", 2, MEM, "shl [eax], 1"),
 	D(M32, "\xf5", 1, PLN, "cmc"),
 	D(M32, "\xfc", 1, PLN, "cld"),
 	D(M32, "\xfa", 1, STP, "cli"),
 	D(M32, "\xfb", 1, STP, "sti"),
 	D(M32, "\xf4", 1, STP, "hlt"),
 	D(M32, "\x9c", 1, STP, "pushf"),
-	D(M32, "\x50", 1, STP, "push eax"),
+	D(M32, "\x50", 1, MEM, "push eax"),
 	D(M32, "\xa4", 1, STP, "movsb"),
 	D(M32, "\xc6\xc0\x12", 3, STP, "mov al, imm8 via C6 (not listed)"),
 	D(M32, "\xc6\xc8\x12", 0, BAD, "C6 /1 is undefined"),
@@ -213,8 +216,8 @@ static const struct dec_case dec_cases[] = {
 	D(M16, "\xf7\xc0\x34\x12", 4, PLN, "16: test ax, imm16"),
 	D(M32, "\xf7\xd0", 2, PLN, "not eax (no imm)"),
 	D(M32, "\xf7\xf1", 2, PLN, "div ecx"),
-	D(M32, "\xf6\x00\x01", 3, STP, "test byte [eax], imm8"),
-	D(M32, "\xf7\x60\x08", 3, STP, "mul dword [eax+8]"),
+	D(M32, "\xf6\x00\x01", 3, MEM, "test byte [eax], imm8"),
+	D(M32, "\xf7\x60\x08", 3, MEM, "mul dword [eax+8]"),
 	D(M32, "\xfe\xc0", 2, PLN, "inc al"),
 	D(M32, "\xfe\xd0", 0, BAD, "FE /2 is undefined"),
 	D(M32, "\xff\xc9", 2, PLN, "dec ecx"),
@@ -223,25 +226,25 @@ static const struct dec_case dec_cases[] = {
 	D(M32, "\xff\xf8", 0, BAD, "FF /7 is undefined"),
 
 	/* ModRM, SIB, displacement: 32-bit addressing */
-	D(M32, "\x8b\x44\x24\x08", 4, STP, "mov eax, [esp+8]"),
-	D(M32, "\x8b\x04\x25\x78\x56\x34\x12", 7, STP,
+	D(M32, "\x8b\x44\x24\x08", 4, MEM, "mov eax, [esp+8]"),
+	D(M32, "\x8b\x04\x25\x78\x56\x34\x12", 7, MEM,
 	  "SIB base=5 mod=0: disp32"),
-	D(M32, "\x8b\x44\x25\x08", 4, STP, "SIB base=5 mod=1: ebp+disp8"),
-	D(M32, "\x8b\x84\x24\x78\x56\x34\x12", 7, STP, "SIB mod=2 disp32"),
-	D(M32, "\x8b\x05\x78\x56\x34\x12", 6, STP, "mod=0 rm=5 disp32"),
+	D(M32, "\x8b\x44\x25\x08", 4, MEM, "SIB base=5 mod=1: ebp+disp8"),
+	D(M32, "\x8b\x84\x24\x78\x56\x34\x12", 7, MEM, "SIB mod=2 disp32"),
+	D(M32, "\x8b\x05\x78\x56\x34\x12", 6, MEM, "mod=0 rm=5 disp32"),
 	D(M32, "\x8d\x04\x8d\x00\x00\x00\x00", 7, PLN,
 	  "lea eax, [ecx*4+0] (SIB, no base)"),
 	D(M32, "\x8d\x44\x88\x04", 4, PLN, "lea eax, [eax+ecx*4+4]"),
 	D(M32, "\x8d\xc0", 2, STP, "lea with mod=3 (#UD)"),
 	D(M32, "\x67\x8d\x46\xfe", 4, PLN, "67: lea eax, [bp-2]"),
-	D(M32, "\x67\x8b\x06\x34\x12", 5, STP, "67: mov eax, [0x1234]"),
+	D(M32, "\x67\x8b\x06\x34\x12", 5, MEM, "67: mov eax, [0x1234]"),
 
 	/* 16-bit addressing */
-	D(M16, "\x8b\x46\x08", 3, STP, "16: mov ax, [bp+8]"),
-	D(M16, "\x8b\x06\x34\x12", 4, STP, "16: mov ax, [disp16]"),
-	D(M16, "\x8b\x86\x34\x12", 4, STP, "16: mov ax, [bp+disp16]"),
-	D(M16, "\x8b\x04", 2, STP, "16: mov ax, [si]"),
-	D(M16, "\x88\x07", 2, STP, "16: mov [bx], al"),
+	D(M16, "\x8b\x46\x08", 3, MEM, "16: mov ax, [bp+8]"),
+	D(M16, "\x8b\x06\x34\x12", 4, MEM, "16: mov ax, [disp16]"),
+	D(M16, "\x8b\x86\x34\x12", 4, MEM, "16: mov ax, [bp+disp16]"),
+	D(M16, "\x8b\x04", 2, MEM, "16: mov ax, [si]"),
+	D(M16, "\x88\x07", 2, MEM, "16: mov [bx], al"),
 	D(M16, "\x8d\x00", 2, PLN, "16: lea ax, [bx+si]"),
 	D(M16, "\x8d\x36\x34\x12", 4, PLN, "16: lea si, [disp16]"),
 	D(M16, "\x8d\x84\x34\x12", 4, PLN, "16: lea ax, [si+disp16]"),
@@ -249,13 +252,13 @@ static const struct dec_case dec_cases[] = {
 	D(M16, "\x67\x8d\x05\x78\x56\x34\x12", 7, PLN,
 	  "16: 67 lea ax, [disp32]"),
 	D(M16, "\x66\x67\x81\x84\x24\x78\x56\x34\x12\xef\xbe\xad\xde", 13,
-	  STP, "16: 66 67 add [esp+disp32], imm32"),
+	  MEM, "16: 66 67 add [esp+disp32], imm32"),
 
 	/* moffs, ENTER, far pointers, branches */
-	D(M32, "\xa1\x78\x56\x34\x12", 5, STP, "mov eax, [moffs32]"),
-	D(M32, "\x67\xa1\x34\x12", 4, STP, "67: mov eax, [moffs16]"),
-	D(M16, "\xa0\x34\x12", 3, STP, "16: mov al, [moffs16]"),
-	D(M16, "\x67\xa3\x78\x56\x34\x12", 6, STP, "16: 67 moffs32"),
+	D(M32, "\xa1\x78\x56\x34\x12", 5, MEM, "mov eax, [moffs32]"),
+	D(M32, "\x67\xa1\x34\x12", 4, MEM, "67: mov eax, [moffs16]"),
+	D(M16, "\xa0\x34\x12", 3, MEM, "16: mov al, [moffs16]"),
+	D(M16, "\x67\xa3\x78\x56\x34\x12", 6, MEM, "16: 67 moffs32"),
 	D(M32, "\xc8\x10\x00\x01", 4, STP, "enter 16, 1"),
 	D(M16, "\xc8\x10\x00\x00", 4, STP, "16: enter 16, 0"),
 	D(M32, "\x9a\x78\x56\x34\x12\x08\x00", 7, STP, "call far ptr16:32"),
@@ -263,15 +266,15 @@ static const struct dec_case dec_cases[] = {
 	D(M16, "\xea\x00\x7c\x00\x00", 5, STP, "16: jmp far ptr16:16"),
 	D(M16, "\x66\xea\x00\x7c\x00\x00\x08\x00", 8, STP,
 	  "16: 66 jmp far ptr16:32"),
-	D(M32, "\xeb\xfe", 2, STP, "jmp short"),
-	D(M32, "\xe8\x00\x00\x00\x00", 5, STP, "call rel32"),
-	D(M32, "\x66\xe8\x00\x00", 4, STP, "66: call rel16"),
-	D(M16, "\xe9\x00\x00", 3, STP, "16: jmp rel16"),
-	D(M32, "\x0f\x84\x00\x00\x00\x00", 6, STP, "je rel32"),
-	D(M32, "\x75\x02", 2, STP, "jne rel8"),
-	D(M32, "\xe2\xfe", 2, STP, "loop"),
-	D(M32, "\xc2\x08\x00", 3, STP, "ret imm16"),
-	D(M32, "\xc3", 1, STP, "ret"),
+	D(M32, "\xeb\xfe", 2, JMP, "jmp short"),
+	D(M32, "\xe8\x00\x00\x00\x00", 5, JMP, "call rel32"),
+	D(M32, "\x66\xe8\x00\x00", 4, JMP, "66: call rel16"),
+	D(M16, "\xe9\x00\x00", 3, JMP, "16: jmp rel16"),
+	D(M32, "\x0f\x84\x00\x00\x00\x00", 6, JMP, "je rel32"),
+	D(M32, "\x75\x02", 2, JMP, "jne rel8"),
+	D(M32, "\xe2\xfe", 2, JMP, "loop"),
+	D(M32, "\xc2\x08\x00", 3, JMP, "ret imm16"),
+	D(M32, "\xc3", 1, JMP, "ret"),
 	D(M32, "\xcd\x10", 2, STP, "int 0x10"),
 	D(M32, "\xcf", 1, STP, "iret"),
 	D(M32, "\x9b", 1, STP, "fwait"),
@@ -280,7 +283,7 @@ static const struct dec_case dec_cases[] = {
 
 	/* 0F map */
 	D(M32, "\x0f\xb6\xc0", 3, PLN, "movzx eax, al"),
-	D(M32, "\x0f\xb6\x00", 3, STP, "movzx eax, byte [eax]"),
+	D(M32, "\x0f\xb6\x00", 3, MEM, "movzx eax, byte [eax]"),
 	D(M32, "\x0f\xbf\xc1", 3, PLN, "movsx eax, cx"),
 	D(M32, "\x0f\x44\xc1", 3, PLN, "cmove eax, ecx"),
 	D(M32, "\x0f\x94\xc0", 3, PLN, "sete al"),
@@ -370,22 +373,22 @@ static const struct dec_case dec_cases[] = {
 	D(M64, "\x48\xc7\xc0\x78\x56\x34\x12", 7, STP, "64: mov rax, imm32 (C7)"),
 	D(M64, "\x48\x8d\x05\x00\x10\x00\x00", 7, PLN, "64: lea rax, [rip+x]"),
 	D(M64, "\x67\x8d\x05\x00\x10\x00\x00", 7, PLN, "64: lea eax, [eip+x]"),
-	D(M64, "\x8b\x05\x00\x10\x00\x00", 6, STP, "64: mov eax, [rip+x]"),
+	D(M64, "\x8b\x05\x00\x10\x00\x00", 6, MEM, "64: mov eax, [rip+x]"),
 	D(M64, "\x4f\x8d\x64\xa5\x00", 5, PLN,
 	  "64: lea r12, [r13+r12*4] (REX.B base=5 mod=1)"),
 	D(M64, "\x8d\x04\x25\x00\x10\x00\x00", 7, PLN, "64: lea eax, [abs32]"),
-	D(M64, "\x4c\x8b\x04\x24", 4, STP, "64: mov r8, [rsp]"),
-	D(M64, "\x48\xa1\x88\x77\x66\x55\x44\x33\x22\x11", 10, STP,
+	D(M64, "\x4c\x8b\x04\x24", 4, MEM, "64: mov r8, [rsp]"),
+	D(M64, "\x48\xa1\x88\x77\x66\x55\x44\x33\x22\x11", 10, MEM,
 	  "64: mov rax, [moffs64]"),
-	D(M64, "\xa0\x88\x77\x66\x55\x44\x33\x22\x11", 9, STP,
+	D(M64, "\xa0\x88\x77\x66\x55\x44\x33\x22\x11", 9, MEM,
 	  "64: mov al, [moffs64]"),
-	D(M64, "\x67\xa1\x78\x56\x34\x12", 6, STP, "64: 67 moffs32"),
+	D(M64, "\x67\xa1\x78\x56\x34\x12", 6, MEM, "64: 67 moffs32"),
 	D(M64, "\x2e\x67\x48\x81\x84\x88\x78\x56\x34\x12\xef\xbe\xad\xde", 14,
-	  STP, "64: add [eax+ecx*4+d32], imm32"),
-	D(M64, "\xe8\x00\x00\x00\x00", 5, STP, "64: call rel32"),
+	  MEM, "64: add [eax+ecx*4+d32], imm32"),
+	D(M64, "\xe8\x00\x00\x00\x00", 5, JMP, "64: call rel32"),
 	D(M64, "\x66\xe8\x00\x00\x00\x00", 6, STP, "64: 66 call: still rel32"),
 	D(M64, "\x66\x0f\x85\x00\x00\x00\x00", 7, STP, "64: 66 jne: rel32"),
-	D(M64, "\x68\x78\x56\x34\x12", 5, STP, "64: push imm32"),
+	D(M64, "\x68\x78\x56\x34\x12", 5, MEM, "64: push imm32"),
 	D(M64, "\x40\x90", 2, PLN, "64: rex nop"),
 	D(M64, "\x41\x90", 2, PLN, "64: xchg r8d, eax"),
 	D(M64, "\x48\x98", 2, PLN, "64: cdqe"),
@@ -411,7 +414,7 @@ static const struct dec_case dec_cases[] = {
 	D(M64, "\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48\x48"
 	  "\x90", 15, PLN, "64: 14 REX + nop = 15 bytes"),
 	D(M64, "\x2e\x2e\x67\x48\x81\x84\x88\x78\x56\x34\x12\xef\xbe\xad\xde",
-	  15, STP, "64: 15-byte add"),
+	  15, MEM, "64: 15-byte add"),
 	D(M64, "\x2e\x2e\x2e\x67\x48\x81\x84\x88\x78\x56\x34\x12\xef\xbe\xad"
 	  "\xde", 0, BAD, "64: 16-byte add"),
 	D(M32, "\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66"
@@ -441,7 +444,7 @@ static void run_dec_cases(void)
 		snprintf(diag, sizeof(diag),
 			 "[%s] got ret %d len %u kind %s in %u dx %u size %u port %#x; want len %u kind %s",
 			 hex, ret, in.len,
-			 in.kind < 4 ? kind_name[in.kind] : "?", in.io_in,
+			 in.kind < 6 ? kind_name[in.kind] : "?", in.io_in,
 			 in.io_dx, in.io_size, in.io_port, c->len,
 			 kind_name[c->kind]);
 		report(ok, diag, "decode %s-bit: %s", mode_name[c->mode],
@@ -748,6 +751,187 @@ static void run_op_cases(void)
 	}
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Trace instructions: jumps, memory operands                          */
+
+static void run_jump_cases(void)
+{
+	static const struct {
+		enum iob_mode mode;
+		const char *bytes;
+		unsigned int n, kind, jump, mem_write, sreg;
+		int rel;
+		const char *name;
+	} c[] = {
+		{ M16, "\xeb\xe0", 2, JMP, IOB_JUMP_JMP, 0, 0, -32,
+		  "jmp rel8 back (SeaVGABIOS DAC loop)" },
+		{ M16, "\x74\x1b", 2, JMP, IOB_JUMP_COND, 0, 0, 27, "je rel8" },
+		{ M16, "\xe9\xfd\xff", 3, JMP, IOB_JUMP_JMP, 0, 0, -3,
+		  "jmp rel16" },
+		{ M16, "\x66\xe8\x10\x00\x00\x00", 6, JMP, IOB_JUMP_CALL, 1,
+		  0, 16, "16: 66 call rel32" },
+		{ M32, "\x0f\x85\x00\x01\x00\x00", 6, JMP, IOB_JUMP_COND, 0,
+		  0, 256, "jne rel32" },
+		{ M32, "\x66\x0f\x85\x00\x01", 5, JMP, IOB_JUMP_COND, 0, 0,
+		  256, "32: 66 jne rel16" },
+		{ M32, "\xe2\xfe", 2, JMP, IOB_JUMP_COND, 0, 0, -2, "loop" },
+		{ M32, "\xe3\x05", 2, JMP, IOB_JUMP_COND, 0, 0, 5, "jecxz" },
+		{ M16, "\xc2\x02\x00", 3, JMP, IOB_JUMP_RET, 0, 0, 0,
+		  "ret 2 (SeaVGABIOS helper)" },
+		{ M64, "\xe8\xfb\xff\xff\xff", 5, JMP, IOB_JUMP_CALL, 1, 0, -5,
+		  "64: call rel32" },
+		{ M64, "\x66\xe9\x00\x00\x00\x00", 6, STP, 0, 0, 0, 0,
+		  "64: 66 jmp (AMD and Intel differ): stop" },
+		{ M64, "\x66\xc3", 2, STP, 0, 0, 0, 0, "64: 66 ret: stop" },
+		{ M64, "\x66\x50", 2, STP, 0, 0, 0, 0, "64: 66 push: stop" },
+		{ M32, "\xff\xd0", 2, STP, 0, 0, 0, 0, "call eax: stop" },
+		{ M32, "\xff\x20", 2, STP, 0, 0, 0, 0, "jmp [eax]: stop" },
+		{ M32, "\xcb", 1, STP, 0, 0, 0, 0, "retf: stop" },
+		{ M16, "\x26\x67\x8a\x03", 4, MEM, 0, 0, 0, 0,
+		  "mov al, es:[ebx] reads" },
+		{ M16, "\x88\x07", 2, MEM, 0, 1, 0, 0, "mov [bx], al writes" },
+		{ M32, "\x39\x08", 2, MEM, 0, 0, 0, 0, "cmp [eax], ecx reads" },
+		{ M32, "\x83\x38\x01", 3, MEM, 0, 0, 0, 0,
+		  "cmp dword [eax], 1 reads" },
+		{ M32, "\x83\x00\x01", 3, MEM, 0, 1, 0, 0,
+		  "add dword [eax], 1 writes" },
+		{ M32, "\xf6\x00\x01", 3, MEM, 0, 0, 0, 0, "test [eax] reads" },
+		{ M32, "\xf7\x18", 2, MEM, 0, 1, 0, 0, "neg [eax] writes" },
+		{ M32, "\xfe\x00", 2, MEM, 0, 1, 0, 0, "inc byte [eax] writes" },
+		{ M32, "\xc6\x00\x05", 3, MEM, 0, 1, 0, 0, "mov byte [eax], 5" },
+		{ M32, "\xa2\x00\x10\x00\x00", 5, MEM, 0, 1, 0, 0,
+		  "mov [moffs], al writes" },
+		{ M32, "\x50", 1, MEM, 0, 1, 0, 0, "push eax writes" },
+		{ M32, "\x5b", 1, MEM, 0, 0, 0, 0, "pop ebx reads" },
+		{ M32, "\x6a\x01", 2, MEM, 0, 1, 0, 0, "push imm8 writes" },
+		{ M32, "\x0f\x94\x00", 3, MEM, 0, 1, 0, 0, "sete [eax] writes" },
+		{ M32, "\x0f\xb6\x00", 3, MEM, 0, 0, 0, 0, "movzx [eax] reads" },
+		{ M16, "\x8e\xc7", 2, MEM, 0, 0, 1, 0, "mov es, di (sreg)" },
+		{ M16, "\x8e\x1e\x00\x10", 4, MEM, 0, 0, 1, 0,
+		  "mov ds, [0x1000] (sreg)" },
+		{ M16, "\x8e\xd0", 2, STP, 0, 0, 0, 0,
+		  "mov ss, ax (interrupt shadow): stop" },
+		{ M32, "\x86\x00", 2, STP, 0, 0, 0, 0,
+		  "xchg [eax], al (locked): stop" },
+		{ M32, "\x0f\xab\x00", 3, STP, 0, 0, 0, 0,
+		  "bts [eax], eax (bit offset reaches far): stop" },
+		{ M32, "\xff\x30", 2, STP, 0, 0, 0, 0, "push [eax]: stop" },
+		{ M32, "\x8f\x00", 2, STP, 0, 0, 0, 0, "pop [eax]: stop" },
+		{ M32, "\xf0\x01\x08", 3, STP, 0, 0, 0, 0, "lock add: stop" },
+	};
+	struct iob_insn in;
+	char diag[160];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		ret = iob_decode(at_end(c[i].bytes, c[i].n), c[i].n, c[i].mode,
+				 &in);
+		snprintf(diag, sizeof(diag),
+			 "ret %d kind %u jump %u mem_write %u sreg %u rel %d",
+			 ret, in.kind, in.jump, in.mem_write, in.sreg_load,
+			 in.rel);
+		report(ret == (int)c[i].n && in.kind == c[i].kind &&
+		       in.jump == c[i].jump && in.mem_write == c[i].mem_write &&
+		       in.sreg_load == c[i].sreg && in.rel == c[i].rel, diag,
+		       "trace insn %s-bit: %s", mode_name[c[i].mode],
+		       c[i].name);
+	}
+}
+
+/* A trace case: @in lists the offsets that must be in the map, -1 ends. */
+struct trace_case {
+	enum iob_mode mode;
+	const char *bytes;
+	unsigned int n, start;
+	int ret;
+	unsigned int lo, hi, n_io;
+	int in[24];
+	const char *name;
+};
+
+/* SeaVGABIOS (Debian's vgabios-stdvga.bin) 0xd23..0xd5d: the DAC loop */
+#define DAC_LOOP							\
+	"\x66\xba\xc8\x03\x00\x00" "\x88\xc8" "\xee"			\
+	"\x66\xba\xc9\x03\x00\x00" "\x66\x85\xf6" "\x74\x1b"		\
+	"\x8e\xc7" "\x26\x67\x8a\x03" "\xee" "\x26\x67\x8a\x43\x01"	\
+	"\xee" "\x26\x67\x8a\x43\x02" "\xee" "\x66\x83\xc3\x03"		\
+	"\x66\x4e" "\xeb\xe0"						\
+	"\x66\x5b" "\x66\x5e" "\x66\x5f" "\x66\x5d" "\xc2\x02\x00"
+
+static const struct trace_case trace_cases[] = {
+	{ M16, DAC_LOOP, sizeof(DAC_LOOP) - 1, 8, 0, 8, 0x2f, 4,
+	  { 8, 9, 0xf, 0x12, 0x14, 0x16, 0x1a, 0x1b, 0x20, 0x21, 0x26,
+	    0x27, 0x2b, 0x2d, -1 },
+	  "SeaVGABIOS DAC loop: index OUT, then 256 x 3 data OUTs" },
+	/* l: mov al, [bx]; out dx, al; inc bx; jmp l; hlt */
+	{ M16, "\x8a\x07\xee\x43\xeb\xfa\xf4", 7, 2, 0, 0, 6, 1,
+	  { 0, 2, 3, 4, -1 }, "loop head before the exiting OUT" },
+	/* l: out dx, al; inc al; loop l; hlt */
+	{ M32, "\xee\xfe\xc0\xe2\xfb\xf4", 6, 0, 0, 0, 5, 1,
+	  { 0, 1, 3, -1 }, "one OUT in a LOOP" },
+	/* out dx, al; l: dec ecx; jnz l; hlt: no IO after the first */
+	{ M32, "\xee\x49\x75\xfd\xf4", 5, 0, -1, 0, 1, 1, { 0, -1 },
+	  "loop without IO after the exit: no block" },
+	/* out dx, al; jmp +0x100 (out of the window) */
+	{ M32, "\xee\xe9\x00\x01\x00\x00", 6, 0, -1, 0, 1, 1, { 0, -1 },
+	  "jump out of the window: no block" },
+	/* out; je +2; out 0x80; out 0x81: both paths reach IO */
+	{ M32, "\xee\x74\x02\xe6\x80\xe6\x81\xf4", 8, 0, 0, 0, 7, 3,
+	  { 0, 1, 3, 5, -1 }, "forward branch around IO" },
+	/*
+	 * 0: call 9; 3: mov al, 1; 5: call 9; 8: hlt; 9: out dx, al; 10: ret
+	 * exit at 9: the RET returns after a CALL of the window
+	 */
+	{ M16, "\xe8\x06\x00\xb0\x01\xe8\x01\x00\xf4\xee\xc3", 11, 9, 0, 3,
+	  11, 1, { 3, 5, 9, 10, -1 }, "helper called twice: out; ret" },
+	/* out; mov [bx], al; out: a store between IO */
+	{ M16, "\xee\x88\x07\xee", 4, 0, 0, 0, 4, 2, { 0, 1, 3, -1 },
+	  "store between IO" },
+	/* out; hlt; out: nothing after the first OUT can run */
+	{ M32, "\xee\xf4\xee", 3, 0, -1, 0, 1, 1, { 0, -1 },
+	  "hlt after the exit: no block" },
+	/* start is not IO */
+	{ M32, "\x90\xee", 2, 0, -1, 0, 0, 0, { -1 }, "start not IO" },
+	/* out; jmp into the middle of the mov: decoded on its own */
+	{ M32, "\xee\xeb\x01\xb0\xee\xee", 6, 0, 0, 0, 6, 3,
+	  { 0, 1, 4, 5, -1 }, "jump into the middle of an instruction" },
+};
+
+static void run_trace_cases(void)
+{
+	static struct iob_trace_work w;
+	unsigned int i, k;
+
+	for (i = 0; i < ARRAY_SIZE(trace_cases); i++) {
+		const struct trace_case *c = &trace_cases[i];
+		const u8 *p = at_end(c->bytes, c->n);
+		unsigned int want = 0, got = 0, off;
+		struct iob_trace t;
+		char diag[200];
+		int ret, ok;
+
+		memset(&t, 0xa5, sizeof(t));
+		ret = iob_scan_trace(p, c->n, c->start, c->mode, &w, &t);
+		ok = ret == c->ret && t.lo == c->lo && t.hi == c->hi &&
+		     t.n_io == c->n_io;
+		for (k = 0; c->in[k] >= 0; k++) {
+			want++;
+			ok &= !!iob_trace_has(&t, c->in[k]);
+		}
+		for (off = 0; off < c->n; off++)
+			got += !!iob_trace_has(&t, off);
+		ok &= got == want && t.n_insns == want;
+		snprintf(diag, sizeof(diag),
+			 "got ret %d lo %#x hi %#x n_io %u n_insns %u (%u in map); want %d %#x %#x %u %u",
+			 ret, t.lo, t.hi, t.n_io, t.n_insns, got, c->ret,
+			 c->lo, c->hi, c->n_io, want);
+		report(ok, diag, "trace %s-bit: %s", mode_name[c->mode],
+		       c->name);
+	}
+}
+
 int main(void)
 {
 	unsigned int i, failed = 0;
@@ -758,6 +942,8 @@ int main(void)
 	run_blk_cases();
 	run_misc();
 	run_op_cases();
+	run_jump_cases();
+	run_trace_cases();
 
 	printf("TAP version 13\n1..%u\n", n_results);
 	for (i = 0; i < n_results; i++) {

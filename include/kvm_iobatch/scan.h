@@ -22,6 +22,7 @@ typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
+typedef int32_t s32;
 #endif
 
 /* Longest legal x86 instruction. */
@@ -42,6 +43,24 @@ enum iob_kind {
 	IOB_INSN_STOP,		/* decodable, but a block must end before it */
 	IOB_INSN_PLAIN,		/* register-only work, may sit inside a block */
 	IOB_INSN_IO,		/* IN/OUT imm8 or DX form (not INS/OUTS) */
+	IOB_INSN_MEM,		/* trace only: a whitelisted memory access */
+	IOB_INSN_JUMP,		/* trace only: near JMP/Jcc/LOOP/CALL/RET */
+};
+
+/**
+ * enum iob_jump - the control transfer of an IOB_INSN_JUMP instruction
+ * @IOB_JUMP_NONE: not a jump
+ * @IOB_JUMP_JMP: JMP rel8/rel16/rel32: to the target only
+ * @IOB_JUMP_COND: Jcc, LOOP, LOOPcc, JCXZ: to the target or the next one
+ * @IOB_JUMP_CALL: CALL rel: to the target, later back to the next one
+ * @IOB_JUMP_RET: RET, RET imm16: to wherever the stack says
+ */
+enum iob_jump {
+	IOB_JUMP_NONE = 0,
+	IOB_JUMP_JMP,
+	IOB_JUMP_COND,
+	IOB_JUMP_CALL,
+	IOB_JUMP_RET,
 };
 
 /**
@@ -74,6 +93,12 @@ enum iob_op {
  * @op_dst: register written by @op
  * @op_src: register read by IOB_OP_MOV_REG
  * @op_imm: the immediate of IOB_OP_MOV_IMM, as encoded (not extended)
+ * @jump: for IOB_INSN_JUMP, see enum iob_jump
+ * @mem_write: for IOB_INSN_MEM and IOB_INSN_JUMP, the instruction may
+ *             write memory (a store, a read-modify-write, PUSH, CALL)
+ * @rel: for IOB_INSN_JUMP but IOB_JUMP_RET, the displacement, sign-extended
+ * @sreg_load: for IOB_INSN_MEM, MOV ES/DS/FS/GS, r/m: only in real mode
+ *             is it as simple as the rest (the executor checks the mode)
  */
 struct iob_insn {
 	u8 len;
@@ -87,6 +112,10 @@ struct iob_insn {
 	u8 op_dst;
 	u8 op_src;
 	u64 op_imm;
+	u8 jump;
+	u8 mem_write;
+	u8 sreg_load;
+	s32 rel;
 };
 
 /** enum iob_stop - why a scan ended */
@@ -141,5 +170,81 @@ int iob_decode(const u8 *buf, unsigned int avail, enum iob_mode mode,
  */
 int iob_scan_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 		   unsigned int max_insns, struct iob_block *out);
+
+/* Bytes a trace window spans at most (struct iob_trace's map). */
+#define IOB_TRACE_MAX		256
+
+/**
+ * struct iob_trace - result of a trace scan: the instructions a trace may
+ * run, within the window given to iob_scan_trace()
+ * @lo: window offset of the first byte of any of them
+ * @hi: window offset just past the last byte of any of them
+ * @n_io: IO instructions among them
+ * @n_insns: how many there are
+ * @map: bit (off - @lo) set for each of their start offsets @off
+ */
+struct iob_trace {
+	u16 lo;
+	u16 hi;
+	u16 n_io;
+	u16 n_insns;
+	u8 map[IOB_TRACE_MAX / 8];
+};
+
+/**
+ * struct iob_trace_work - scratch memory of iob_scan_trace() (too large for
+ * a kernel stack frame)
+ * @succ: per start offset, its static successors (IOB_TRACE_NONE: none)
+ * @state: per start offset, TS_* bits (scan.c)
+ * @len: per start offset, the instruction length
+ * @stack: offsets still to decode
+ */
+struct iob_trace_work {
+	u16 succ[IOB_TRACE_MAX][2];
+	u8 state[IOB_TRACE_MAX];
+	u8 len[IOB_TRACE_MAX];
+	u16 stack[IOB_TRACE_MAX];
+};
+
+/* No successor in struct iob_trace_work. */
+#define IOB_TRACE_NONE		0xffff
+
+/**
+ * iob_trace_has() - may a trace run the instruction at a window offset
+ * @t: the trace
+ * @off: offset in the window given to iob_scan_trace()
+ *
+ * Return: nonzero when @off starts one of the trace's instructions.
+ */
+static inline int iob_trace_has(const struct iob_trace *t, unsigned int off)
+{
+	off -= t->lo;
+	return off < (unsigned int)(t->hi - t->lo) &&
+	       (t->map[off / 8] >> (off % 8)) & 1;
+}
+
+/**
+ * iob_scan_trace() - find the trace that starts at an IO instruction
+ * @buf: the window: guest code bytes around the IO instruction
+ * @len: bytes in @buf (at most IOB_TRACE_MAX are looked at)
+ * @start: offset of the IO instruction in @buf
+ * @mode: code size
+ * @w: scratch memory
+ * @out: result
+ *
+ * Follows every path from @start through IOB_INSN_PLAIN, IOB_INSN_IO,
+ * IOB_INSN_MEM and IOB_INSN_JUMP instructions that lie wholly in @buf:
+ * the fall-through, the static target of JMP/Jcc/LOOP/CALL rel, and from
+ * a RET the instructions after every CALL found (where it may return). The
+ * trace is the instructions on those paths from which an IO instruction
+ * can be reached again; everything else ends a trace when it gets there.
+ *
+ * Return: 0 when another IO instruction can run after the one at @start
+ * (a block worth running), -1 otherwise (then @out->n_io is 0 when @start
+ * is no IO instruction at all).
+ */
+int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
+		   enum iob_mode mode, struct iob_trace_work *w,
+		   struct iob_trace *out);
 
 #endif /* KVM_IOBATCH_SCAN_H */

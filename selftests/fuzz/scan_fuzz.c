@@ -33,7 +33,7 @@ static void check_insn(const struct iob_insn *in, int ret, unsigned int avail)
 	CHECK((unsigned int)ret == in->len);
 	CHECK(in->len <= IOB_MAX_INSN_LEN);
 	CHECK(in->len <= avail);
-	CHECK(in->kind <= IOB_INSN_IO);
+	CHECK(in->kind <= IOB_INSN_JUMP);
 	CHECK((in->kind == IOB_INSN_BAD) == (in->len == 0));
 	if (in->kind == IOB_INSN_IO) {
 		CHECK(in->io_in <= 1 && in->io_dx <= 1);
@@ -45,11 +45,21 @@ static void check_insn(const struct iob_insn *in, int ret, unsigned int avail)
 		CHECK(!in->io_in && !in->io_dx && !in->io_size &&
 		      !in->io_port);
 	}
+	if (in->kind != IOB_INSN_JUMP)
+		CHECK(in->jump == IOB_JUMP_NONE && !in->rel);
+	else
+		CHECK(in->jump >= IOB_JUMP_JMP && in->jump <= IOB_JUMP_RET);
+	if (in->kind != IOB_INSN_MEM && in->kind != IOB_INSN_JUMP)
+		CHECK(!in->mem_write);
+	if (in->kind != IOB_INSN_MEM)
+		CHECK(!in->sreg_load);
 }
 
 static int same_insn(const struct iob_insn *a, const struct iob_insn *b)
 {
 	return a->len == b->len && a->kind == b->kind &&
+	       a->jump == b->jump && a->rel == b->rel &&
+	       a->mem_write == b->mem_write && a->sreg_load == b->sreg_load &&
 	       a->io_in == b->io_in && a->io_dx == b->io_dx &&
 	       a->io_size == b->io_size && a->io_port == b->io_port;
 }
@@ -149,13 +159,55 @@ static void fuzz_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 	case IOB_STOP_INSN:
 		CHECK(off < lim);
 		r = iob_decode(buf + off, lim - off, mode, &in);
-		CHECK(r > 0 && in.kind == IOB_INSN_STOP);
+		/* MEM and JUMP end straight lines: they are for traces */
+		CHECK(r > 0 && (in.kind == IOB_INSN_STOP ||
+				in.kind == IOB_INSN_MEM ||
+				in.kind == IOB_INSN_JUMP));
 		break;
 	case IOB_STOP_BAD:
 		CHECK(off < lim);
 		r = iob_decode(buf + off, lim - off, mode, &in);
 		CHECK(r == 0);
 		break;
+	}
+}
+
+/*
+ * A trace from every start in the first bytes: the map holds only
+ * instructions a trace may run, each wholly inside [lo, hi), with only
+ * those bytes available; a block starts with its IO instruction.
+ */
+static void fuzz_trace(const u8 *buf, unsigned int len, enum iob_mode mode,
+		       unsigned int start)
+{
+	static struct iob_trace_work w;
+	unsigned int lim = len < IOB_TRACE_MAX ? len : IOB_TRACE_MAX;
+	unsigned int off, n = 0, n_io = 0;
+	struct iob_trace t;
+	struct iob_insn in;
+	int ret, r;
+
+	if (!lim)
+		return;
+	start %= lim;
+	ret = iob_scan_trace(buf, len, start, mode, &w, &t);
+	CHECK(ret == 0 || ret == -1);
+	CHECK(t.lo <= t.hi && t.hi <= lim);
+	for (off = 0; off < lim; off++) {
+		if (!iob_trace_has(&t, off))
+			continue;
+		CHECK(off >= t.lo && off < t.hi);
+		r = iob_decode(buf + off, t.hi - off, mode, &in);
+		CHECK(r > 0 && in.kind >= IOB_INSN_PLAIN);
+		n++;
+		if (in.kind == IOB_INSN_IO)
+			n_io++;
+	}
+	CHECK(n == t.n_insns && n_io == t.n_io);
+	if (ret == 0) {
+		CHECK(iob_trace_has(&t, start) && n_io >= 1);
+		r = iob_decode(buf + start, lim - start, mode, &in);
+		CHECK(r > 0 && in.kind == IOB_INSN_IO);
 	}
 }
 
@@ -185,6 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_block(buf, len, mode, max_insns);
 	/* A large limit too, so that long blocks are walked. */
 	fuzz_block(buf, len, mode, 100000);
+	fuzz_trace(buf, len, mode, max_insns);
 
 	free(buf);
 	return 0;
