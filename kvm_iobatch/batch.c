@@ -237,9 +237,17 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	vs->lin = w.lin - vs->last.back;
 	vs->off = vs->last.back;
 	vs->size = size;
+	/*
+	 * An event due before the block's second instruction ends it there:
+	 * a block cut at its first boundary, counted as such.
+	 */
+	if (!iob_guest_batchable(vcpu)) {
+		if (iob_guest_event_pending(vcpu))
+			iob_count(vm, IOB_STAT_CUTS, 1);
+		goto pass;
+	}
 	/* Another vCPU may have rewritten the code since it exited. */
-	if (!iob_guest_batchable(vcpu) ||
-	    !iob_first_is_exit(vs, io_size, port, in))
+	if (!iob_first_is_exit(vs, io_size, port, in))
 		goto pass;
 	iob_count(vm, IOB_STAT_BLOCKS, 1);
 	vs->trace = vs->last.trace;

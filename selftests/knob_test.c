@@ -10,7 +10,11 @@
  *                       the table; the table file lists the block;
  *                       cached blocks obey lowered knobs (max_insns,
  *                       max_entries) and a full table still takes the
- *                       blocks that run often
+ *                       blocks that run often. These run with
+ *                       straight-line blocks (trace=N), whose counts they
+ *                       know; then the trace knob itself: turning it off
+ *                       and on turns a VM's cached traces into lines and
+ *                       back, and max_insns bounds a trace per exit
  *   knob_test --hold    create a VM, let it batch once, then sleep until
  *                       killed (for the rmmod-while-VM-alive test)
  */
@@ -294,6 +298,82 @@ static void test_max_entries_bound(void)
 	sysfs_set("max_entries", buf);
 }
 
+/* A guest's exits with traces on: run it again in the same VM. */
+static long long trace_rerun(struct vmm *vm, bool trace, long long *io)
+{
+	long long before = vmm_vcpu_stat(vm, "io_exits");
+
+	iob_set_trace(trace);
+	if (rerun(vm))
+		return -1;
+	*io = vmm_vcpu_stat(vm, "io_exits") - before;
+	return 0;
+}
+
+/*
+ * The trace knob reaches cached blocks: cmos's loop is one trace (1 exit,
+ * each round's IN goes to userspace), 8 two-access lines without traces.
+ */
+static void test_trace_knob(void)
+{
+	long long io0 = -1, io1 = -1, io2 = -1, cuts = -1;
+	struct vmm vm;
+
+	iob_set_trace(true);
+	if (!start_cmos(&vm) && !vmm_run(&vm, 1000)) {
+		io0 = vmm_vcpu_stat(&vm, "io_exits");
+		if (trace_rerun(&vm, false, &io1) ||
+		    trace_rerun(&vm, true, &io2))
+			io2 = -1;
+		cuts = iob_vm_stat(&vm, "cuts");
+	}
+	vmm_destroy(&vm);
+	tap_ok(up_to_cuts(io0, 1, cuts) && up_to_cuts(io1, 8, cuts) &&
+	       up_to_cuts(io2, 1, cuts),
+	       "trace on, off, on: io_exits %lld, %lld, %lld (expected 1, 8, 1; %lld cuts)",
+	       io0, io1, io2, cuts);
+	iob_set_trace(false);
+}
+
+/*
+ * max_insns bounds a trace per entry into the kernel: pit's 66
+ * instructions from its first OUT stay in the kernel (in-kernel PIT) and
+ * run 32 per exit (3 exits), or 8 per exit (9 exits).
+ */
+static void test_trace_max_insns(void)
+{
+	const struct guest_case *pit = NULL;
+	long long orig = sysfs_get("max_insns"), io[2] = { -1, -1 };
+	long long cuts[2] = { -1, -1 };
+	static const char * const max[2] = { "32", "8" };
+	unsigned int i;
+	char buf[32];
+
+	for (i = 0; i < n_guest_cases; i++)
+		if (!strcmp(guest_cases[i].name, "pit"))
+			pit = &guest_cases[i];
+	iob_set_trace(true);
+	for (i = 0; pit && i < 2; i++) {
+		struct vmm vm;
+
+		sysfs_set("max_insns", max[i]);
+		if (!vmm_create_with_irqchip(&vm, VMM_REAL, pit->start,
+					     pit->end - pit->start) &&
+		    !vmm_run(&vm, 1000)) {
+			io[i] = vmm_vcpu_stat(&vm, "io_exits");
+			cuts[i] = iob_vm_stat(&vm, "cuts");
+		}
+		vmm_destroy(&vm);
+	}
+	/* A reschedule may cut a trace on a slow kernel: up to 8 more */
+	tap_ok(io[0] >= 3 && io[0] <= 3 + 8 && io[1] >= 9 && io[1] <= 9 + 8,
+	       "trace bounded by max_insns: pit io_exits %lld at 32, %lld at 8 (expected 3, 9; %lld, %lld cuts)",
+	       io[0], io[1], cuts[0], cuts[1]);
+	snprintf(buf, sizeof(buf), "%lld", orig);
+	sysfs_set("max_insns", buf);
+	iob_set_trace(false);
+}
+
 static int hold(void)
 {
 	struct vmm vm;
@@ -313,15 +393,23 @@ int main(int argc, char **argv)
 	unsigned int n_bad = ARRAY_SIZE(bad_values);
 	static const char * const bad_insns[] = { "0", "257", "x", " " };
 	static const char * const bad_entries[] = { "65537", "-5", "y" };
-	int ret;
+	int ret, was;
 
 	if (argc == 2 && !strcmp(argv[1], "--hold"))
 		return hold();
 	ret = iob_module_require(&argc, argv);
 	if (ret)
 		return ret;
+	was = iob_set_trace(false);
+	if (was < 0) {
+		tap_plan(1);
+		tap_ok(false, "set kvm_iobatch's trace parameter: %s",
+		       strerror(-was));
+		return tap_finish();
+	}
 
-	tap_plan(1 + n_bad + 1 + 4 + 1 + 3 + 1 + (n_bad - 1) + 2 + 3 + 2 + 3);
+	tap_plan(1 + n_bad + 1 + 4 + 1 + 3 + 1 + (n_bad - 1) + 2 + 3 + 2 + 3 +
+		 3);
 	test_sysfs_knob("extent", "128", 128, bad_values, n_bad);
 	test_sysfs_knob("max_insns", "16", 16, bad_insns, 4);
 	test_sysfs_knob("max_entries", "100", 100, bad_entries, 3);
@@ -330,5 +418,9 @@ int main(int argc, char **argv)
 	test_table();
 	test_lowered_max_insns();
 	test_max_entries_bound();
+	test_trace_knob();
+	test_trace_max_insns();
+	tap_ok(iob_set_trace(was) == 0, "trace parameter set back to %s",
+	       was ? "Y" : "N");
 	return tap_finish();
 }

@@ -16,6 +16,9 @@
  * writes back the registers at every userspace IO exit, as QEMU's vmport
  * device does. The second run also logs the RIP userspace saw at each
  * access: KVM must show it and complete the access exactly as stock KVM.
+ * --compare does all of it twice, once with straight-line blocks (module
+ * parameter trace=N) and once with traces (trace=Y), against the one
+ * stock record, and sets the parameter back as it found it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -133,10 +136,15 @@ static int record(const char *file)
 	return tap_finish();
 }
 
-static void check_case(const struct guest_case *c, bool sync,
+static void check_case(const struct guest_case *c, bool sync, bool trace,
 		       const struct run_result *s)
 {
-	const char *mode = sync ? "+sync" : "";
+	const char *mode = trace ? (sync ? "+sync/trace" : "/trace") :
+			   (sync ? "+sync" : "");
+	long long want_exits = trace ? c->trace_exits : c->io_exits_batched;
+	long long slack = trace ? c->trace_slack : c->slack;
+	unsigned int folded = trace ? c->trace_folded : c->folded;
+	const char *stat = trace ? c->trace_stat : c->stat;
 	struct run_result m;
 	long long st, lo, hi, cuts;
 	bool exact;
@@ -165,9 +173,9 @@ static void check_case(const struct guest_case *c, bool sync,
 	cuts = err ? -1 : iob_vm_stat(&vm, "cuts");
 	exact = !sync && cuts == 0;
 	tap_ok(!err && st == m.n_folded &&
-	       (exact ? m.n_folded == c->folded : m.n_folded <= c->folded),
+	       (exact ? m.n_folded == folded : m.n_folded <= folded),
 	       "%s%s: %u accesses folded into other exits (expected %s%u; %lld blocks cut), module's count %lld",
-	       c->name, mode, m.n_folded, exact ? "" : "<= ", c->folded,
+	       c->name, mode, m.n_folded, exact ? "" : "<= ", folded,
 	       cuts, st);
 	if (sync) {
 		/*
@@ -178,9 +186,9 @@ static void check_case(const struct guest_case *c, bool sync,
 		tap_ok(!err && m.io_exits <= s->io_exits,
 		       "%s%s: KVM io_exits not above stock: stock %lld, module %lld",
 		       c->name, mode, s->io_exits, m.io_exits);
-	} else if (c->io_exits_batched) {
-		lo = c->io_exits_batched;
-		hi = lo + c->slack;
+	} else if (want_exits) {
+		lo = want_exits;
+		hi = lo + slack;
 		/*
 		 * Not "below stock": where the slack reaches stock (fault:
 		 * one block), an event may cut that block on a slow kernel
@@ -194,9 +202,9 @@ static void check_case(const struct guest_case *c, bool sync,
 		       "%s%s: KVM io_exits unchanged: stock %lld, module %lld",
 		       c->name, mode, s->io_exits, m.io_exits);
 	}
-	st = err ? -1 : iob_vm_stat(&vm, sync ? "pio_exits" : c->stat);
+	st = err ? -1 : iob_vm_stat(&vm, sync ? "pio_exits" : stat);
 	tap_ok(st > 0, "%s%s: kvm_iobatch %s = %lld", c->name, mode,
-	       sync ? "pio_exits" : c->stat, st);
+	       sync ? "pio_exits" : stat, st);
 	if (!err)
 		vmm_destroy(&vm);
 }
@@ -232,7 +240,7 @@ static void *signaller(void *arg)
  * outside vmm_run() (VM creation returned EINTR under load, and a write of
  * TAP output could be cut). Every round must still be stock's.
  */
-static void check_signals(const struct run_result *s)
+static void check_signals(const struct run_result *s, const char *mode)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	long long cuts0 = iob_global_stat("cuts");
@@ -283,8 +291,8 @@ static void check_signals(const struct run_result *s)
 			vmm_destroy(&vm);
 		}
 		tap_ok(same == SIGNAL_ROUNDS,
-		       "%s+signals: %u of %u rounds with registers, RAM, userspace IO as on stock (%u folded)",
-		       c->name, same, SIGNAL_ROUNDS, folded);
+		       "%s+signals%s: %u of %u rounds with registers, RAM, userspace IO as on stock (%u folded)",
+		       c->name, mode, same, SIGNAL_ROUNDS, folded);
 	}
 	signals_stop = 1;
 	pthread_join(t, NULL);
@@ -307,17 +315,28 @@ static int compare(const char *file)
 {
 	struct run_result s[64 * N_VMM_MODES];
 	unsigned int i;
+	int pass, was;
 
 	if (!iob_loaded())
 		return tap_skip_all("kvm_iobatch is not loaded");
 	if (result_load(file, s, n_guest_cases * N_VMM_MODES))
 		return tap_skip_all("no stock record %s", file);
-	tap_plan(n_guest_cases * N_VMM_MODES * 7 + 1 + n_folding_cases());
+	was = iob_set_trace(false);
+	if (was < 0)
+		return tap_skip_all("cannot set kvm_iobatch's trace parameter: %s",
+				    strerror(-was));
+	tap_plan(2 * (n_guest_cases * N_VMM_MODES * 7 + n_folding_cases()) +
+		 2);
 	check_immediate_exit("module");
-	for (i = 0; i < n_guest_cases * N_VMM_MODES; i++)
-		check_case(&guest_cases[i / N_VMM_MODES], i % N_VMM_MODES,
-			   &s[i]);
-	check_signals(s);
+	for (pass = 0; pass < 2; pass++) {
+		iob_set_trace(pass);
+		for (i = 0; i < n_guest_cases * N_VMM_MODES; i++)
+			check_case(&guest_cases[i / N_VMM_MODES],
+				   i % N_VMM_MODES, pass, &s[i]);
+		check_signals(s, pass ? "/trace" : "");
+	}
+	tap_ok(iob_set_trace(was) == 1, "trace parameter set back to %s",
+	       was ? "Y" : "N");
 	return tap_finish();
 }
 

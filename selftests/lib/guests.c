@@ -2,7 +2,17 @@
 /*
  * The guest scenarios and what batching must do to each: KVM io_exits with
  * the module (at most @slack more when an event or a reschedule cut a
- * block), or "unchanged" (0).
+ * block), or "unchanged" (0); once for straight-line blocks (trace=N) and
+ * once for traces (trace=Y, T() below).
+ *
+ * A trace runs a guest's whole loop in one exit when every round has an
+ * access that goes to userspace (the bound of max_insns instructions
+ * counts from each entry into the kernel): 1 exit, the loop's HLT then
+ * runs in the guest. pit's accesses all stay in the kernel: 8 rounds of 8
+ * instructions and the final 2 are 66 instructions from the first OUT,
+ * run 32 per exit: 3 exits. smc stores into its loop's code (the trace
+ * ends after the store: trace_smc), pgend's IO sits at page ends (a trace
+ * stays in one page) and fault's #DE ends its block: as with lines.
  */
 #include <string.h>
 
@@ -10,40 +20,49 @@
 #include "tap.h"
 
 #define G(n) .start = guest_##n##_start, .end = guest_##n##_end
+#define T(e, s, st) .trace_exits = (e), .trace_slack = (s), .trace_stat = (st)
 
 const struct guest_case guest_cases[] = {
 	{ .name = "cmos", G(cmos), .io_exits_batched = 8, .slack = 2,
-	  .stat = "exits_saved" },
+	  .stat = "exits_saved", T(1, 2, "trace_jumps") },
 	{ .name = "cmos_coalesced", G(cmos), .coalesce_port = 0x70,
-	  .io_exits_batched = 8, .slack = 2, .stat = "exits_saved" },
+	  .io_exits_batched = 8, .slack = 2, .stat = "exits_saved",
+	  T(1, 2, "trace_jumps") },
 	{ .name = "vga", G(vga), .io_exits_batched = 8, .slack = 2,
-	  .stat = "user_resumes" },
+	  .stat = "user_resumes", T(1, 2, "trace_jumps") },
 	{ .name = "pit", G(pit), .irqchip = 1, .io_exits_batched = 9,
-	  .slack = 8, .stat = "insns_direct" },
+	  .slack = 8, .stat = "insns_direct", T(3, 8, "trace_jumps") },
 	{ .name = "alu", G(alu), .io_exits_batched = 8, .slack = 2,
-	  .stat = "insns_emulated" },
-	{ .name = "branch", G(branch), .stat = "singles" },
+	  .stat = "insns_emulated", T(1, 2, "traces") },
+	{ .name = "branch", G(branch), .stat = "singles",
+	  T(1, 2, "trace_jumps") },
 	{ .name = "smc", G(smc), .io_exits_batched = 8, .slack = 2,
-	  .stat = "hash_mismatches" },
+	  .stat = "hash_mismatches", T(8, 2, "trace_smc") },
 	{ .name = "pgend", G(pgend), .io_exits_batched = 12, .slack = 2,
-	  .stat = "singles" },
+	  .stat = "singles", T(12, 2, "singles") },
 	{ .name = "fault", G(fault), .io_exits_batched = 1, .slack = 2,
-	  .stat = "cuts" },
-	{ .name = "single", G(single), .stat = "singles" },
+	  .stat = "cuts", T(1, 2, "cuts") },
+	{ .name = "single", G(single), .stat = "singles",
+	  T(1, 2, "trace_jumps") },
 	{ .name = "prot32", G(prot32), .mode = VMM_PROT32,
-	  .io_exits_batched = 16, .slack = 2, .stat = "blocks" },
+	  .io_exits_batched = 16, .slack = 2, .stat = "blocks",
+	  T(1, 2, "trace_jumps") },
 	{ .name = "long", G(long), .mode = VMM_LONG, .io_exits_batched = 8,
-	  .slack = 2,
-	  .stat = "blocks" },
+	  .slack = 2, .stat = "blocks", T(1, 2, "trace_jumps") },
 	/* 4 rounds of 8 IO insns: 1 exit per round, 4 folded accesses */
 	{ .name = "fold", G(fold), .io_exits_batched = 4, .slack = 2,
-	  .stat = "folded", .folded = 16 },
+	  .stat = "folded", .folded = 16, T(1, 2, "folded"),
+	  .trace_folded = 16 },
 	{ .name = "fold_if", G(fold_if), .io_exits_batched = 4, .slack = 2,
-	  .stat = "user_resumes" },
-	/* 4 rounds: 9 IO insns, 1 exit; 7 reach userspace, 2 folded */
+	  .stat = "user_resumes", T(1, 2, "user_resumes") },
+	/*
+	 * 4 rounds: 9 IO insns, 1 exit; 7 reach userspace, 2 folded. As a
+	 * trace, rounds 2-4 start at a later OUT, which joins the next one.
+	 */
 	{ .name = "fold_kern", G(fold_kern), .irqchip = 1,
 	  .coalesce_port = 0x70, .io_exits_batched = 5, .slack = 8,
-	  .stat = "folded", .folded = 8 },
+	  .stat = "folded", .folded = 8, T(1, 8, "folded"),
+	  .trace_folded = 11 },
 };
 
 const unsigned int n_guest_cases = ARRAY_SIZE(guest_cases);

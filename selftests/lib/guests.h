@@ -45,6 +45,11 @@ GUEST_DECL(editf);
  * @stat: a kvm_iobatch debugfs counter that must be > 0 with batching
  * @folded: userspace accesses sent in another access's exit (fold.c),
  *          with a VMM that leaves the vCPU alone
+ * @trace_exits: @io_exits_batched for trace blocks (module parameter
+ *               trace=Y); the other fields are for straight lines
+ * @trace_slack: @slack for trace blocks
+ * @trace_stat: @stat for trace blocks
+ * @trace_folded: @folded for trace blocks
  */
 struct guest_case {
 	const char *name;
@@ -56,6 +61,10 @@ struct guest_case {
 	long slack;
 	const char *stat;
 	unsigned int folded;
+	long trace_exits;
+	long trace_slack;
+	const char *trace_stat;
+	unsigned int trace_folded;
 };
 
 /*

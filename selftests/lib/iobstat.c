@@ -117,3 +117,28 @@ int iob_read_long(const char *path, long long *val)
 	fclose(f);
 	return ok ? 0 : -1;
 }
+
+/**
+ * iob_set_trace() - switch the loaded module between traces and lines
+ * @on: true for trace blocks (the default), false for straight lines
+ *
+ * Return: the previous setting (true: traces), or -errno when the
+ * parameter cannot be read or written.
+ */
+int iob_set_trace(bool on)
+{
+	const char *path = IOB_SYSFS "/trace";
+	char old = 0;
+	FILE *f = fopen(path, "r");
+	int err;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, " %c", &old) != 1)
+		old = 0;
+	fclose(f);
+	if (old != 'Y' && old != 'N')
+		return -EINVAL;
+	err = iob_write_file(path, on ? "Y" : "N");
+	return err ? err : old == 'Y';
+}

@@ -6,6 +6,8 @@
 #ifndef IOB_IOBSTAT_H
 #define IOB_IOBSTAT_H
 
+#include <stdbool.h>
+
 #include "vmm.h"
 
 #define IOB_DEBUGFS	"/sys/kernel/debug/kvm_iobatch"
@@ -23,5 +25,7 @@ long long iob_global_stat(const char *name);
 int iob_write_file(const char *path, const char *val);
 /* Read an integer from @path into *val; 0 or -1. */
 int iob_read_long(const char *path, long long *val);
+/* Module parameter "trace"; returns the previous setting or -errno. */
+int iob_set_trace(bool on);
 
 #endif /* IOB_IOBSTAT_H */
