@@ -26,7 +26,7 @@
  *
  * Near branches with a 16/32-bit displacement (E8, E9, 0F 80-8F) always take
  * rel32 in 64-bit mode: the Intel (and KVM emulator) behaviour; AMD honours
- * a 66 prefix there. Such instructions end a block anyway.
+ * a 66 prefix there. Such instructions end a block (IOB_INSN_STOP).
  *
  * Classification
  * --------------
@@ -37,42 +37,42 @@
  * Any F0, F2 or F3 prefix makes an instruction IOB_INSN_STOP (this covers
  * PAUSE, REP-prefixed IO, TZCNT/LZCNT/POPCNT and friends).
  *
- * IOB_INSN_PLAIN is a whitelist of straight-line instructions that touch only
- * general purpose registers and RFLAGS and that the Linux 6.1 KVM emulator
- * (arch/x86/kvm/emulate.c) implements exactly like hardware. Instructions
- * with a ModRM byte must use the register form (mod == 3), except LEA, which
- * needs mod != 3 and never accesses memory (NoAccess in the emulator).
+ * The classes of every opcode are in one place, the tables map1_class,
+ * map0f_class and the group tables (grp1 ... grp11) below; the reasons
+ * are here. All of them are what the Linux 6.1 KVM emulator
+ * (arch/x86/kvm/emulate.c) implements exactly like hardware.
  *
- *   one-byte map
- *     00-05 08-0D 10-15 18-1D 20-25 28-2D 30-35 38-3D  ALU (fastop)
- *     40-4F     INC/DEC r (16/32-bit code only; REX in 64-bit code)
- *     69 6B     IMUL r, r/m, imm (em_imul_3op)
- *     80 81 83  group 1 (fastop)
- *     84-87     TEST, XCHG
- *     88-8B     MOV
- *     8D        LEA (mod != 3)
- *     90-97     NOP / XCHG r, rAX (F3 90 PAUSE is a stop)
- *     98 99     CBW/CWDE/CDQE, CWD/CDQ/CQO
- *     A8 A9     TEST rAX, imm
- *     B0-BF     MOV r, imm (imm64 with REX.W)
- *     C0 C1 D0-D3  group 2 shifts and rotates (fastop), not /6
- *     F5 F8 F9 FC FD  CMC, CLC, STC, CLD, STD
- *     F6 F7     group 3 /0 /2-/7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV
- *               (#DE from DIV/IDIV ends the block in the kernel)
- *     FE FF     /0 INC, /1 DEC
- *   0F map
- *     40-4F     CMOVcc (a false 32-bit CMOV still zero-extends, as on
- *               hardware)
- *     90-9F     SETcc
- *     A3 AB B3 BB  BT, BTS, BTR, BTC
- *     A4 A5 AC AD  SHLD, SHRD
- *     AF        IMUL r, r/m
- *     B6 B7 BE BF  MOVZX, MOVSX
- *     BA        group 8 /4-/7 (BT, BTS, BTR, BTC imm8); /0-/3 are N
- *     BC BD     BSF, BSR, except a 32-bit operand in 64-bit code
- *     C0 C1     XADD (SrcWrite is written back before the destination, so
- *               XADD r, r with the same register matches hardware)
- *     C8-CF     BSWAP, except with a 16-bit operand
+ * IOB_INSN_PLAIN (C_R; LEA: C_LEA) touches only general purpose registers
+ * and RFLAGS: a ModRM instruction in register form (mod == 3), or one
+ * without a ModRM byte; LEA needs mod != 3 and never accesses memory
+ * (NoAccess in the emulator). Straight-line blocks hold only these and IO:
+ * ALU (fastop), INC/DEC r (16/32-bit code; REX in 64-bit code), IMUL (69
+ * 6B 0F AF, em_imul_3op), group 1, TEST, XCHG, MOV, LEA, NOP and XCHG
+ * r, rAX (F3 90 PAUSE is a stop), CBW/CWD and kin, TEST rAX, MOV r, imm,
+ * group 2 shifts and rotates but /6, CMC CLC STC CLD STD, group 3 but /1
+ * (#DE from DIV/IDIV ends the block in the kernel), FE/FF /0 /1, CMOVcc (a
+ * false 32-bit CMOV still zero-extends, as on hardware), SETcc, BT* (0F A3
+ * AB B3 BB, group 8 /4-/7), SHLD/SHRD, MOVZX/MOVSX, BSF/BSR but a 32-bit
+ * operand in 64-bit code, XADD (SrcWrite is written back before the
+ * destination, so XADD r, r with one register matches hardware), BSWAP
+ * but with a 16-bit operand.
+ *
+ * Traces (iob_scan_trace()) also run:
+ *   IOB_INSN_MEM (C_MR reads memory, C_MW may write it): the memory forms
+ *     of ALU, TEST, MOV (88-8B, C6/C7 /0, A0-A3 moffs), IMUL, group 1,
+ *     group 2 but /6, group 3 but /1, INC/DEC, SETcc, MOVZX/MOVSX, CMOVcc,
+ *     BT imm8; PUSH r, PUSH imm, POP r; and MOV ES/DS/FS/GS, r/m, which
+ *     only in real mode is as simple as the rest (no descriptor load, no
+ *     fault: the executor checks the mode). Memory goes through the
+ *     emulator with the guest's page tables, as on a stock MMIO exit.
+ *   IOB_INSN_JUMP (C_J): Jcc, JMP and CALL rel, RET, RET imm16, LOOPcc,
+ *     JCXZ. In 64-bit code a 66 prefix makes near branches, PUSH and POP
+ *     16-bit on AMD and is ignored on Intel and by the emulator: stop.
+ * Left out of traces: XCHG and XADD with memory (implicitly locked), BT*
+ * r/m, r with memory (the register bit offset reaches up to 256 MiB
+ * away), SHLD/SHRD, BSF/BSR and XADD with memory (to keep the list small),
+ * PUSH/POP r/m (FF /6, 8F), MOV SS (an interrupt shadow), indirect and far
+ * branches, PUSHF/POPF (IF), ENTER/LEAVE.
  *
  * Undocumented aliases stay out even where the emulator runs them (82 for
  * 80, group 2 /6 for SHL, F6/F7 /1 for TEST): CPUs differ on them (QEMU's
@@ -91,11 +91,9 @@
  *   - 0F BA /0-/3, FE /2-/7, FF /7, 8D with mod == 3 are undefined or N.
  *   - C6/C7 /0 with mod == 3 (MOV r, imm), 63 MOVSXD, 9E SAHF, 9F LAHF and
  *     the 0F 1F / 0F 18 hint NOPs look correctly emulated but are left out
- *     to keep the list small (the NOPs usually carry a memory operand,
- *     which the rule above excludes).
- * Everything else (branches, calls, returns, INT/IRET, HLT, CLI/STI, PUSH,
- * POP, PUSHF/POPF, string instructions including INS/OUTS, segment register
- * loads, any memory operand, system instructions, x87/MMX/SSE) is
+ *     to keep the list small.
+ * Everything else (INT/IRET, HLT, CLI/STI, PUSHF/POPF, string
+ * instructions including INS/OUTS, system instructions, x87/MMX/SSE) is
  * IOB_INSN_STOP.
  */
 #include <kvm_iobatch/scan.h>
