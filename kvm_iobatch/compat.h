@@ -83,6 +83,17 @@ static inline void iob_pmu_insn_retired(struct kvm_vcpu *vcpu)
  *
  * Return: true when it does.
  */
+/* The vPMU's count of retired branch instructions, as the emulator's. */
+static inline void iob_pmu_branch_retired(struct kvm_vcpu *vcpu)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	kvm_pmu_trigger_event(vcpu,
+			      kvm_pmu_eventsel.BRANCH_INSTRUCTIONS_RETIRED);
+#else
+	kvm_pmu_trigger_event(vcpu, PERF_COUNT_HW_BRANCH_INSTRUCTIONS);
+#endif
+}
+
 static inline bool iob_lapic_hv_timer_in_use(struct kvm_vcpu *vcpu)
 {
 	return lapic_in_kernel(vcpu) &&

@@ -14,9 +14,9 @@
  *   in-kernel reads are KVM's own. When that one goes to userspace after
  *   all, its completion is taken over (resume.c) and finished as
  *   kvm_fast_pio() finishes an IN.
- * - A register move (MOV reg, imm; MOV reg, reg: no flags, no memory) is
- *   done here; every other instruction is register-only (scan.c) and
- *   runs in KVM's emulator.
+ * - Register moves, ALU instructions with register or immediate operands
+ *   and jumps within the block run without the emulator (direct.c); every
+ *   other instruction runs in KVM's emulator.
  * Before every instruction but the first, pending events end the block
  * (guest.c), as hardware checks for them at every instruction boundary.
  */
@@ -62,69 +62,6 @@ int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
 	if (unlikely(kvm_get_rflags(vcpu) & X86_EFLAGS_TF))
 		kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS);
 	return 1;
-}
-
-static unsigned long iob_reg_read(struct kvm_vcpu *vcpu, u8 reg,
-				  unsigned int size)
-{
-	if (reg >= IOB_REG_AH)	/* AH, CH, DH, BH */
-		return (kvm_register_read_raw(vcpu, reg - IOB_REG_AH) >> 8) &
-		       0xff;
-	return kvm_register_read_raw(vcpu, reg);
-}
-
-/* Write @size bytes of @val as the emulator does (32-bit zero-extends). */
-static void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg, unsigned int size,
-			  unsigned long val)
-{
-	unsigned long old;
-
-	if (reg >= IOB_REG_AH) {
-		reg -= IOB_REG_AH;
-		old = kvm_register_read_raw(vcpu, reg);
-		val = (old & ~0xff00UL) | ((val & 0xff) << 8);
-	} else if (size < 4) {
-		old = kvm_register_read_raw(vcpu, reg);
-		val = (old & ~((1UL << (8 * size)) - 1)) |
-		      (val & ((1UL << (8 * size)) - 1));
-	} else if (size == 4) {
-		val = (u32)val;
-	}
-	kvm_register_write_raw(vcpu, reg, val);
-}
-
-/**
- * iob_exec_simple() - run a register move without KVM's emulator
- * @vcpu: the vCPU, RIP at the instruction
- * @insn: its decode
- *
- * A register move, without the emulator (whose entry, decode and write
- * back cost about a thousand instructions each time). It writes one
- * register and no flags; what the emulator's write back would also do is
- * moot inside a block (no interrupt shadow, no pending exception, no
- * single-step) or done here: RIP, the PMU's instruction count, KVM's L1D
- * flush hint after emulation. RFLAGS.RF set (an instruction restarted
- * after a fault) is left to the emulator, which clears it.
- *
- * Return: true when done (false: not a register move, or RF set; nothing
- * was changed).
- */
-bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
-{
-	unsigned long val;
-
-	if (insn->op == IOB_OP_EMULATE ||
-	    (kvm_get_rflags(vcpu) & X86_EFLAGS_RF))
-		return false;
-	if (insn->op == IOB_OP_MOV_IMM)
-		val = insn->op_imm;
-	else
-		val = iob_reg_read(vcpu, insn->op_src, insn->op_size);
-	iob_reg_write(vcpu, insn->op_dst, insn->op_size, val);
-	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + insn->len);
-	iob_pmu_insn_retired(vcpu);
-	vcpu->arch.l1tf_flush_l1d = true;
-	return true;
 }
 
 /*
@@ -340,7 +277,8 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		vs->pending = IOB_PENDING_NONE;
 		if (insn.kind == IOB_INSN_IO) {
 			r = iob_exec_io(vcpu, vs, &insn, len);
-		} else if (iob_exec_simple(vcpu, &insn)) {
+		} else if (iob_exec_simple(vcpu, &insn) ||
+			   iob_exec_direct(vcpu, vs, &insn)) {
 			iob_count(vm, IOB_STAT_DIRECT, 1);
 			r = 1;
 		} else {

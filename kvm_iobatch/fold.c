@@ -84,7 +84,8 @@ static unsigned int iob_fold_next(struct kvm_vcpu *vcpu,
 				return 0;
 			return off;
 		}
-		if (out->kind != IOB_INSN_PLAIN || out->op == IOB_OP_EMULATE ||
+		if (out->kind != IOB_INSN_PLAIN ||
+		    (out->op != IOB_OP_MOV_IMM && out->op != IOB_OP_MOV_REG) ||
 		    iob_writes_dx(out))
 			return 0;
 		off += len;

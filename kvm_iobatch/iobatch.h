@@ -10,6 +10,9 @@
  *   guest.c   where the vCPU is: linear RIP, code size, readable bytes
  *   batch.c   the PIO exit handler: lookup, scan, hash, start a block
  *   exec.c    the executor: runs a block's instructions
+ *   direct.c  the executor's paths without KVM's emulator (moves, ALU,
+ *             jumps)
+ *   alu.c     the host CPU's ALU with the guest's flags, for direct.c
  *   resume.c  finishing a block's userspace access, then the block
  *   fold.c    same-port OUTs of a block in one userspace exit
  *   debugfs.c statistics and the table, global and per VM
@@ -331,7 +334,19 @@ int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		   struct iob_vcpu *vs, bool checked);
 int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len);
+
+/* alu.c */
+#define IOB_ALU_CMP	7	/* 0-7: ADD OR ADC SBB AND SUB XOR CMP */
+#define IOB_ALU_TEST	8
+#define IOB_ALU_INC	9
+#define IOB_ALU_DEC	10
+unsigned long iob_alu(unsigned int op, unsigned int size, unsigned long a,
+		      unsigned long b, unsigned long *rflags);
+
+/* direct.c */
 bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
+bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
+		     const struct iob_insn *insn);
 bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			 unsigned int from);
 

@@ -722,6 +722,103 @@ static void dec_simple_op(const struct iob_dec *d, struct iob_insn *out)
 	}
 }
 
+/* The last @n bytes of the instruction, little endian, sign-extended. */
+static u64 dec_imm_sx(const struct iob_dec *d, unsigned int n)
+{
+	const u8 *p = d->buf + d->pos - n;
+	u64 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v |= (u64)p[i] << (8 * i);
+	if (n < 8 && (v >> (8 * n - 1)) & 1)
+		v |= ~0ULL << (8 * n);
+	return v;
+}
+
+/*
+ * Fill @out->op* for the flag-writing register instructions the executor
+ * runs itself: ALU and TEST (register or immediate source), INC, DEC.
+ */
+static void dec_alu_op(const struct iob_dec *d, struct iob_insn *out)
+{
+	unsigned int op = d->op, rm = d->modrm & 7, reg = (d->modrm >> 3) & 7;
+	unsigned int size = op & 1 ? d->opsz : 1;
+	unsigned int zsz = size == 2 ? 2 : 4;	/* imm16 or imm32 */
+
+	if (d->map != MAP_1)
+		return;
+	if (op < 0x40 && (op & 7) < 4) {		/* ALU r/m, r and r, r/m */
+		out->op = IOB_OP_ALU;
+		out->op_alu = op >> 3;
+		if (op & 2) {
+			out->op_dst = dec_reg(d, reg, 0x04, size);
+			out->op_src = dec_reg(d, rm, 0x01, size);
+		} else {
+			out->op_dst = dec_reg(d, rm, 0x01, size);
+			out->op_src = dec_reg(d, reg, 0x04, size);
+		}
+	} else if (op < 0x40 && (op & 7) < 6) {		/* ALU acc, imm */
+		out->op = IOB_OP_ALU;
+		out->op_alu = op >> 3;
+		out->op_dst = 0;
+		out->op_has_imm = 1;
+		out->op_imm = dec_imm_sx(d, size == 1 ? 1 : zsz);
+	} else if (op >= 0x40 && op <= 0x4f) {		/* INC, DEC r */
+		out->op = op < 0x48 ? IOB_OP_INC : IOB_OP_DEC;
+		out->op_dst = op & 7;
+		size = d->opsz;
+	} else if (op == 0x80 || op == 0x81 || op == 0x83) {
+		out->op = IOB_OP_ALU;
+		out->op_alu = reg;
+		out->op_dst = dec_reg(d, rm, 0x01, size);
+		out->op_has_imm = 1;
+		out->op_imm = dec_imm_sx(d, op == 0x81 ? zsz : 1);
+	} else if (op == 0x84 || op == 0x85) {		/* TEST r/m, r */
+		out->op = IOB_OP_TEST;
+		out->op_dst = dec_reg(d, rm, 0x01, size);
+		out->op_src = dec_reg(d, reg, 0x04, size);
+	} else if (op == 0xa8 || op == 0xa9) {		/* TEST acc, imm */
+		out->op = IOB_OP_TEST;
+		out->op_dst = 0;
+		out->op_has_imm = 1;
+		out->op_imm = dec_imm_sx(d, size == 1 ? 1 : zsz);
+	} else if ((op == 0xf6 || op == 0xf7) && reg == 0) {
+		out->op = IOB_OP_TEST;
+		out->op_dst = dec_reg(d, rm, 0x01, size);
+		out->op_has_imm = 1;
+		out->op_imm = dec_imm_sx(d, size == 1 ? 1 : zsz);
+	} else if ((op == 0xfe || op == 0xff) && reg <= 1) {
+		out->op = reg ? IOB_OP_DEC : IOB_OP_INC;
+		out->op_dst = dec_reg(d, rm, 0x01, size);
+	} else {
+		return;
+	}
+	out->op_size = size;
+}
+
+/* Fill @out->op* for the jumps the executor runs itself. */
+static void dec_jump_op(const struct iob_dec *d, struct iob_insn *out)
+{
+	unsigned int op = d->op;
+
+	if (d->map == MAP_0F || (op >= 0x70 && op <= 0x7f)) {
+		out->op = IOB_OP_JCC;
+		out->op_alu = op & 15;
+	} else if (op == 0xe9 || op == 0xeb) {
+		out->op = IOB_OP_JMP;
+	} else if (op >= 0xe0 && op <= 0xe3) {
+		out->op = IOB_OP_LOOP;
+		out->op_alu = op & 3;
+	} else {
+		return;
+	}
+	/* near branches are 64-bit in 64-bit code (66 ones are stops) */
+	out->op_size = d->mode == IOB_MODE_64 ? 8 : d->opsz;
+	out->op_adsz = d->adsz;
+	/* CALL and RET write and read the stack: the emulator's */
+}
+
 /* Decode and classify; returns DEC_OK, DEC_BAD or DEC_TRUNC. */
 static int iob_decode_st(const u8 *buf, unsigned int avail,
 			 enum iob_mode mode, struct iob_insn *out)
@@ -744,6 +841,9 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 	out->op_size = 0;
 	out->op_dst = 0;
 	out->op_src = 0;
+	out->op_adsz = 0;
+	out->op_alu = 0;
+	out->op_has_imm = 0;
 	out->op_imm = 0;
 	out->jump = IOB_JUMP_NONE;
 	out->mem_write = 0;
@@ -771,11 +871,16 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 			out->io_port = d.buf[d.pos - 1];
 	} else if (out->kind == IOB_INSN_PLAIN) {
 		dec_simple_op(&d, out);
+		/* register forms only: LEA is plain too */
+		if (out->op == IOB_OP_EMULATE &&
+		    (!d.has_modrm || d.modrm >> 6 == 3))
+			dec_alu_op(&d, out);
 	} else if (out->kind == IOB_INSN_MEM) {
 		out->mem_write = !!(dec_class(&d) & C_MW);
 		out->sreg_load = d.map == MAP_1 && op == 0x8e;
 	} else if (out->kind == IOB_INSN_JUMP) {
 		dec_jump(&d, out);
+		dec_jump_op(&d, out);
 	}
 	return DEC_OK;
 }

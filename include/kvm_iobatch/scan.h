@@ -64,17 +64,31 @@ enum iob_jump {
 };
 
 /**
- * enum iob_op - IOB_INSN_PLAIN instructions simple enough to be run
- * without KVM's emulator: they write one general purpose register and
- * nothing else (no flags, no memory)
+ * enum iob_op - instructions simple enough to be run without KVM's
+ * emulator, with their operands decoded
  * @IOB_OP_EMULATE: any other, left to KVM's emulator
- * @IOB_OP_MOV_IMM: MOV reg, imm (B0-BF)
+ * @IOB_OP_MOV_IMM: MOV reg, imm (B0-BF): one register, no flags
  * @IOB_OP_MOV_REG: MOV reg, reg (88-8B with a register operand)
+ * @IOB_OP_ALU: ADD OR ADC SBB AND SUB XOR CMP (@op_alu 0-7, the x86
+ *              encoding's order) reg, reg or reg, imm: flags
+ * @IOB_OP_TEST: TEST reg, reg or reg, imm
+ * @IOB_OP_INC: INC reg
+ * @IOB_OP_DEC: DEC reg
+ * @IOB_OP_JCC: Jcc rel (@op_alu: the condition, 0-15)
+ * @IOB_OP_JMP: JMP rel
+ * @IOB_OP_LOOP: LOOPNE, LOOPE, LOOP, JCXZ (@op_alu 0-3, E0-E3)
  */
 enum iob_op {
 	IOB_OP_EMULATE = 0,
 	IOB_OP_MOV_IMM,
 	IOB_OP_MOV_REG,
+	IOB_OP_ALU,
+	IOB_OP_TEST,
+	IOB_OP_INC,
+	IOB_OP_DEC,
+	IOB_OP_JCC,
+	IOB_OP_JMP,
+	IOB_OP_LOOP,
 };
 
 /* Register numbers of struct iob_insn: 0-15 as encoded (RAX..R15), and */
@@ -88,11 +102,15 @@ enum iob_op {
  * @io_dx: for IOB_INSN_IO, 1 when the port is DX, 0 for an imm8 port
  * @io_size: for IOB_INSN_IO, access size in bytes (1, 2 or 4)
  * @io_port: for IOB_INSN_IO with @io_dx == 0, the imm8 port
- * @op: for IOB_INSN_PLAIN, see enum iob_op
+ * @op: for IOB_INSN_PLAIN and IOB_INSN_JUMP, see enum iob_op
  * @op_size: operand size in bytes (1, 2, 4, 8) of @op
- * @op_dst: register written by @op
- * @op_src: register read by IOB_OP_MOV_REG
- * @op_imm: the immediate of IOB_OP_MOV_IMM, as encoded (not extended)
+ * @op_adsz: address size in bytes (2, 4, 8): LOOP's count register
+ * @op_dst: register written by @op (ALU, TEST: the first operand)
+ * @op_src: register read by IOB_OP_MOV_REG, IOB_OP_ALU, IOB_OP_TEST
+ * @op_alu: see enum iob_op
+ * @op_has_imm: IOB_OP_ALU, IOB_OP_TEST: the source is @op_imm
+ * @op_imm: the immediate of IOB_OP_MOV_IMM, as encoded (not extended);
+ *          of IOB_OP_ALU and IOB_OP_TEST, sign-extended to 64 bits
  * @jump: for IOB_INSN_JUMP, see enum iob_jump
  * @mem_write: for IOB_INSN_MEM and IOB_INSN_JUMP, the instruction may
  *             write memory (a store, a read-modify-write, PUSH, CALL)
@@ -109,8 +127,11 @@ struct iob_insn {
 	u8 io_port;
 	u8 op;
 	u8 op_size;
+	u8 op_adsz;
 	u8 op_dst;
 	u8 op_src;
+	u8 op_alu;
+	u8 op_has_imm;
 	u64 op_imm;
 	u8 jump;
 	u8 mem_write;

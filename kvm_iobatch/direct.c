@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The executor's direct paths: register moves, ALU instructions, TEST,
+ * INC/DEC and jumps of a block run here, without KVM's emulator, whose entry, decode and
+ * write back cost about two thousand instructions each time (measured
+ * under -icount: Documentation/bench.rst), more than the VM exit a block
+ * saves.
+ *
+ * - The arithmetic runs on the host CPU with the guest's arithmetic flags
+ *   loaded, as the emulator's fastop does (alu.c), so results and flags
+ *   are the CPU's own, undefined flags included.
+ * - RFLAGS is written the way the emulator's write back writes it
+ *   (__kvm_set_rflags(): no KVM_REQ_EVENT, which only a change of IF
+ *   needs; these instructions change the six arithmetic flags only). KVM
+ *   exports only kvm_set_rflags(), which raises KVM_REQ_EVENT and so would
+ *   end the block at its next boundary; on SVM the module writes the
+ *   VMCB's RFLAGS as svm_set_rflags() does. On VMX (vmx_set_rflags() also
+ *   keeps real-mode and cache state) flag-writing instructions stay with
+ *   the emulator.
+ * - A jump is done here only when its target lies in the block's own
+ *   bytes (so inside the CS limit, which the window was clipped to, and
+ *   canonical); a target elsewhere is the emulator's, which checks it and
+ *   raises #GP. LOOP in 64-bit code (the upper half of RCX) is left to the
+ *   emulator too.
+ * RFLAGS.RF set (an instruction restarted after a fault) leaves every
+ * instruction to the emulator, which clears it. Each instruction is
+ * retired as the emulator retires it: RIP, the vPMU's instruction (and
+ * branch) count, the L1D flush hint.
+ */
+#include <linux/kvm_host.h>
+
+#include "kvm_cache_regs.h"	/* KVM private: kvm_register_*_raw() */
+#include "x86.h"	/* KVM private: kvm_rip_*() */
+#include "svm/svm.h"	/* KVM private: to_svm() */
+#include "iobatch.h"
+
+/* A register as struct iob_insn numbers it (AH..BH: the byte itself). */
+static unsigned long iob_reg_read(struct kvm_vcpu *vcpu, u8 reg)
+{
+	if (reg >= IOB_REG_AH)	/* AH, CH, DH, BH */
+		return (kvm_register_read_raw(vcpu, reg - IOB_REG_AH) >> 8) &
+		       0xff;
+	return kvm_register_read_raw(vcpu, reg);
+}
+
+/* Write @size bytes of @val as the emulator does (32-bit zero-extends). */
+static void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg, unsigned int size,
+			  unsigned long val)
+{
+	unsigned long old;
+
+	if (reg >= IOB_REG_AH) {
+		reg -= IOB_REG_AH;
+		old = kvm_register_read_raw(vcpu, reg);
+		val = (old & ~0xff00UL) | ((val & 0xff) << 8);
+	} else if (size < 4) {
+		old = kvm_register_read_raw(vcpu, reg);
+		val = (old & ~((1UL << (8 * size)) - 1)) |
+		      (val & ((1UL << (8 * size)) - 1));
+	} else if (size == 4) {
+		val = (u32)val;
+	}
+	kvm_register_write_raw(vcpu, reg, val);
+}
+
+/**
+ * iob_exec_simple() - run a register move without KVM's emulator
+ * @vcpu: the vCPU, RIP at the instruction
+ * @insn: its decode
+ *
+ * A register move, without the emulator (whose entry, decode and write
+ * back cost about a thousand instructions each time). It writes one
+ * register and no flags; what the emulator's write back would also do is
+ * moot inside a block (no interrupt shadow, no pending exception, no
+ * single-step) or done here: RIP, the PMU's instruction count, KVM's L1D
+ * flush hint after emulation. RFLAGS.RF set (an instruction restarted
+ * after a fault) is left to the emulator, which clears it.
+ *
+ * Return: true when done (false: not a register move, or RF set; nothing
+ * was changed).
+ */
+bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
+{
+	unsigned long val;
+
+	if ((insn->op != IOB_OP_MOV_IMM && insn->op != IOB_OP_MOV_REG) ||
+	    (kvm_get_rflags(vcpu) & X86_EFLAGS_RF))
+		return false;
+	if (insn->op == IOB_OP_MOV_IMM)
+		val = insn->op_imm;
+	else
+		val = iob_reg_read(vcpu, insn->op_src);
+	iob_reg_write(vcpu, insn->op_dst, insn->op_size, val);
+	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + insn->len);
+	iob_pmu_insn_retired(vcpu);
+	vcpu->arch.l1tf_flush_l1d = true;
+	return true;
+}
+
+/*
+ * Can RFLAGS be written as __kvm_set_rflags() writes it? On SVM, unless
+ * KVM single-steps the guest to open an NMI window (it then owns TF/RF).
+ */
+static bool iob_flags_writable(struct kvm_vcpu *vcpu)
+{
+	return boot_cpu_has(X86_FEATURE_SVM) && !to_svm(vcpu)->nmi_singlestep;
+}
+
+static void iob_write_flags(struct kvm_vcpu *vcpu, unsigned long rflags)
+{
+	to_svm(vcpu)->vmcb->save.rflags = rflags;
+}
+
+/* x86 condition @cc (0-15, the Jcc/SETcc/CMOVcc encoding) on @f. */
+static bool iob_cond(unsigned int cc, unsigned long f)
+{
+	bool of = f & X86_EFLAGS_OF, sf = f & X86_EFLAGS_SF;
+	bool zf = f & X86_EFLAGS_ZF, cf = f & X86_EFLAGS_CF;
+	bool r;
+
+	switch (cc >> 1) {
+	case 0:
+		r = of;
+		break;
+	case 1:
+		r = cf;
+		break;
+	case 2:
+		r = zf;
+		break;
+	case 3:
+		r = cf || zf;
+		break;
+	case 4:
+		r = sf;
+		break;
+	case 5:
+		r = f & X86_EFLAGS_PF;
+		break;
+	case 6:
+		r = sf != of;
+		break;
+	default:
+		r = zf || sf != of;
+		break;
+	}
+	return cc & 1 ? !r : r;
+}
+
+/* Retire a directly run instruction as the emulator's write back does. */
+static void iob_direct_retire(struct kvm_vcpu *vcpu, unsigned long rip,
+			      bool branch)
+{
+	kvm_rip_write(vcpu, rip);
+	iob_pmu_insn_retired(vcpu);
+	if (branch)
+		iob_pmu_branch_retired(vcpu);
+	vcpu->arch.l1tf_flush_l1d = true;
+}
+
+static unsigned long iob_size_mask(unsigned int size)
+{
+	return size >= 8 ? ~0UL : (1UL << (8 * size)) - 1;
+}
+
+static bool iob_direct_alu(struct kvm_vcpu *vcpu, const struct iob_insn *in)
+{
+	unsigned long rflags = kvm_get_rflags(vcpu), a, b = 0, r;
+	unsigned int op;
+
+	if (!iob_flags_writable(vcpu))
+		return false;
+	switch (in->op) {
+	case IOB_OP_ALU:
+		op = in->op_alu;
+		break;
+	case IOB_OP_TEST:
+		op = IOB_ALU_TEST;
+		break;
+	case IOB_OP_INC:
+		op = IOB_ALU_INC;
+		break;
+	default:
+		op = IOB_ALU_DEC;
+		break;
+	}
+	a = iob_reg_read(vcpu, in->op_dst);
+	if (in->op == IOB_OP_ALU || in->op == IOB_OP_TEST)
+		b = in->op_has_imm ? in->op_imm : iob_reg_read(vcpu, in->op_src);
+	r = iob_alu(op, in->op_size, a, b, &rflags);
+	if (op != IOB_ALU_CMP && op != IOB_ALU_TEST)	/* only compare */
+		iob_reg_write(vcpu, in->op_dst, in->op_size, r);
+	iob_write_flags(vcpu, rflags);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	return true;
+}
+
+static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
+			    const struct iob_insn *in)
+{
+	unsigned long rip = kvm_rip_read(vcpu), next = rip + in->len;
+	unsigned long cx = 0, amask = iob_size_mask(in->op_adsz);
+	bool taken = true;
+	unsigned long target;
+
+	if (in->op == IOB_OP_JCC) {
+		taken = iob_cond(in->op_alu, kvm_get_rflags(vcpu));
+	} else if (in->op == IOB_OP_LOOP) {
+		if (vs->mode == IOB_MODE_64)
+			return false;
+		cx = kvm_rcx_read(vcpu);
+		if (in->op_alu != 3)	/* LOOPcc and LOOP count down */
+			cx = (cx & ~amask) | ((cx - 1) & amask);
+		taken = in->op_alu == 3 ? !(cx & amask) :
+			(cx & amask) &&
+			(in->op_alu == 2 ||
+			 (in->op_alu == 1) ==
+			 !!(kvm_get_rflags(vcpu) & X86_EFLAGS_ZF));
+	}
+	target = next;
+	if (taken) {
+		target = (next + in->rel) & iob_size_mask(in->op_size);
+		/* Elsewhere: the emulator checks the CS limit (#GP) */
+		if (target - vs->rip0 >= vs->size)
+			return false;
+	}
+	if (in->op == IOB_OP_LOOP && in->op_alu != 3)
+		kvm_rcx_write(vcpu, cx);
+	iob_direct_retire(vcpu, target, true);
+	return true;
+}
+
+/**
+ * iob_exec_direct() - run an ALU instruction or a jump without the emulator
+ * @vcpu: the vCPU, RIP at the instruction
+ * @vs: its block
+ * @insn: the instruction's decode
+ *
+ * Return: true when done; false when it is left to KVM's emulator
+ * (nothing was changed).
+ */
+bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
+		     const struct iob_insn *insn)
+{
+	if (kvm_get_rflags(vcpu) & X86_EFLAGS_RF)
+		return false;
+	switch (insn->op) {
+	case IOB_OP_ALU:
+	case IOB_OP_TEST:
+	case IOB_OP_INC:
+	case IOB_OP_DEC:
+		return iob_direct_alu(vcpu, insn);
+	case IOB_OP_JCC:
+	case IOB_OP_JMP:
+	case IOB_OP_LOOP:
+		return vs->trace && iob_direct_jump(vcpu, vs, insn);
+	default:
+		return false;
+	}
+}
