@@ -17,6 +17,10 @@
  *   VMCB's RFLAGS as svm_set_rflags() does. On VMX (vmx_set_rflags() also
  *   keeps real-mode and cache state) flag-writing instructions stay with
  *   the emulator.
+ * - A load (MOV reg, [mem]) without paging reads guest RAM as the
+ *   emulator would, after the same segment checks; MOV to ES/DS/FS/GS in
+ *   real mode sets the base as the emulator does. Anything else about
+ *   memory (paging, MMIO, faults, stores) stays with the emulator.
  * - A jump is done here only when its target lies in the block's own
  *   bytes (so inside the CS limit, which the window was clipped to, and
  *   canonical); a target elsewhere is the emulator's, which checks it and
@@ -27,6 +31,8 @@
  * retired as the emulator retires it: RIP, the vPMU's instruction (and
  * branch) count, the L1D flush hint.
  */
+#include <asm/apicdef.h>
+#include <asm/desc.h>
 #include <linux/kvm_host.h>
 
 #include "kvm_cache_regs.h"	/* KVM private: kvm_register_*_raw() */
@@ -230,8 +236,84 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	return true;
 }
 
+/*
+ * A load's linear address, as the emulator's __linearize() forms and
+ * checks it outside 64-bit mode: false when the segment would fault or is
+ * one this path leaves to the emulator (expand-down, unreadable code).
+ */
+static bool iob_load_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
+			    unsigned long *lin)
+{
+	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
+	unsigned long ea = (unsigned long)(long)in->mem_disp, lim;
+	struct desc_struct desc;
+	u32 base3;
+	u16 sel;
+
+	if (in->mem_base != IOB_REG_NONE)
+		ea += kvm_register_read_raw(vcpu, in->mem_base);
+	if (in->mem_index != IOB_REG_NONE)
+		ea += kvm_register_read_raw(vcpu, in->mem_index) <<
+		      in->mem_scale;
+	ea &= iob_size_mask(in->op_adsz);
+	if (!ctxt || !ctxt->ops->get_segment(ctxt, &sel, &desc, &base3,
+					     in->mem_seg))
+		return false;
+	if (((desc.type & 8) && !(desc.type & 2)) ||	/* unreadable code */
+	    (!(desc.type & 8) && (desc.type & 4)))	/* expand-down */
+		return false;
+	lim = get_desc_limit(&desc);
+	if (desc.g)
+		lim = (lim << 12) | 0xfff;
+	if (ea > lim || in->op_size - 1 > lim - ea)
+		return false;
+	*lin = (u32)(get_desc_base(&desc) + ea);
+	return true;
+}
+
+/*
+ * MOV reg, [mem] without paging (a linear address is a guest physical
+ * one): guest RAM is read as the emulator reads it; MMIO (no memslot,
+ * the APIC page) and an access across a page are left to the emulator.
+ */
+static bool iob_direct_load(struct kvm_vcpu *vcpu, const struct iob_insn *in)
+{
+	unsigned long lin, val = 0;
+
+	if (is_paging(vcpu) || !iob_load_linear(vcpu, in, &lin))
+		return false;
+	if ((lin & ~PAGE_MASK) + in->op_size > PAGE_SIZE ||
+	    (lin & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE ||
+	    kvm_vcpu_read_guest(vcpu, lin, &val, in->op_size))
+		return false;
+	iob_reg_write(vcpu, in->op_dst, in->op_size, val);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	return true;
+}
+
+/*
+ * MOV ES/DS/FS/GS, reg in real mode: the base becomes selector x 16, the
+ * rest of the cached descriptor stays (unreal mode), as the emulator's
+ * load_segment_descriptor() does in real mode.
+ */
+static bool iob_direct_sreg(struct kvm_vcpu *vcpu, const struct iob_insn *in)
+{
+	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
+	u16 sel = kvm_register_read_raw(vcpu, in->op_src), old;
+	struct desc_struct desc;
+	u32 base3;
+
+	if (is_protmode(vcpu) || !ctxt)
+		return false;
+	ctxt->ops->get_segment(ctxt, &old, &desc, &base3, in->op_alu);
+	set_desc_base(&desc, (u32)sel << 4);
+	ctxt->ops->set_segment(ctxt, sel, &desc, 0, in->op_alu);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	return true;
+}
+
 /**
- * iob_exec_direct() - run an ALU instruction or a jump without the emulator
+ * iob_exec_direct() - run an instruction without the emulator
  * @vcpu: the vCPU, RIP at the instruction
  * @vs: its block
  * @insn: the instruction's decode
@@ -254,6 +336,10 @@ bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	case IOB_OP_JMP:
 	case IOB_OP_LOOP:
 		return vs->trace && iob_direct_jump(vcpu, vs, insn);
+	case IOB_OP_LOAD:
+		return iob_direct_load(vcpu, insn);
+	case IOB_OP_MOV_SREG:
+		return iob_direct_sreg(vcpu, insn);
 	default:
 		return false;
 	}

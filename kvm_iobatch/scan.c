@@ -318,6 +318,8 @@ static const u8 grp11[8] = { MW, U, U, U, U, U, U, U };
  * @op: last opcode byte
  * @has_modrm: a ModRM byte was decoded
  * @modrm: the ModRM byte
+ * @modrm_pos: offset of the ModRM byte (a SIB byte follows it)
+ * @seg: segment override (0-5, ES CS SS DS FS GS) + 1, 0 if none
  */
 struct iob_dec {
 	const u8 *buf;
@@ -333,6 +335,8 @@ struct iob_dec {
 	unsigned int op;
 	unsigned int has_modrm;
 	unsigned int modrm;
+	unsigned int modrm_pos;
+	unsigned int seg;
 };
 
 /* The class of the decoded opcode (C_*), its group resolved by ModRM.reg. */
@@ -412,9 +416,10 @@ static int dec_prefixes(struct iob_dec *d)
 			d->pfx_lock_rep = 1;
 			if (b == 0xf2)
 				d->pfx_66_f2 = 1;
-		} else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-			   b == 0x64 || b == 0x65) {
-			/* segment override: no effect on length */
+		} else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e) {
+			d->seg = 1 + ((b >> 3) & 3);	/* ES CS SS DS */
+		} else if (b == 0x64 || b == 0x65) {
+			d->seg = 1 + (b & 1) + 4;	/* FS GS */
 		} else if (d->mode == IOB_MODE_64 && (b & 0xf0) == 0x40) {
 			d->rex = b;
 			continue;
@@ -573,6 +578,7 @@ static int dec_insn(struct iob_dec *d)
 			return st;
 		d->has_modrm = 1;
 		d->modrm = b;
+		d->modrm_pos = d->pos - 1;
 	}
 
 	if (d->map == MAP_1 && (attr & A_X)) {
@@ -797,6 +803,62 @@ static void dec_alu_op(const struct iob_dec *d, struct iob_insn *out)
 	out->op_size = size;
 }
 
+/*
+ * Fill @out->op* and @out->mem_* for a load the executor runs itself:
+ * MOV reg, [mem] (8A, 8B) in 16/32-bit code (no RIP-relative forms).
+ */
+static void dec_load_op(const struct iob_dec *d, struct iob_insn *out)
+{
+	unsigned int mod = d->modrm >> 6, rm = d->modrm & 7, ss = 0;
+	unsigned int reg = (d->modrm >> 3) & 7, disp_len = 0;
+	/* 16-bit forms: base, index (8: none) of rm 0-7 */
+	static const u8 base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
+	static const u8 index16[8] = { 6, 7, 6, 7, 8, 8, 8, 8 };
+
+	if (d->map != MAP_1 || (d->op != 0x8a && d->op != 0x8b) ||
+	    d->mode == IOB_MODE_64 || mod == 3)
+		return;
+	out->mem_base = IOB_REG_NONE;
+	out->mem_index = IOB_REG_NONE;
+	if (d->adsz == 2) {
+		if (mod == 0 && rm == 6) {
+			disp_len = 2;
+		} else {
+			out->mem_base = base16[rm];
+			if (index16[rm] != 8)
+				out->mem_index = index16[rm];
+			ss = out->mem_base == 5;	/* BP: SS */
+			disp_len = mod == 1 ? 1 : mod == 2 ? 2 : 0;
+		}
+	} else {
+		unsigned int base = rm;
+
+		if (rm == 4) {
+			/* SIB: the byte after ModRM */
+			unsigned int sib = d->buf[d->modrm_pos + 1];
+
+			base = sib & 7;
+			if (((sib >> 3) & 7) != 4) {
+				out->mem_index = (sib >> 3) & 7;
+				out->mem_scale = sib >> 6;
+			}
+		}
+		if (mod == 0 && base == 5) {
+			disp_len = 4;
+		} else {
+			out->mem_base = base;
+			ss = base == 4 || base == 5;	/* ESP, EBP: SS */
+			disp_len = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+		}
+	}
+	out->mem_disp = disp_len ? (s32)dec_imm_sx(d, disp_len) : 0;
+	out->mem_seg = d->seg ? d->seg - 1 : ss ? 2 : 3;
+	out->op = IOB_OP_LOAD;
+	out->op_size = d->op & 1 ? d->opsz : 1;
+	out->op_adsz = d->adsz;
+	out->op_dst = dec_reg(d, reg, 0x04, out->op_size);
+}
+
 /* Fill @out->op* for the jumps the executor runs itself. */
 static void dec_jump_op(const struct iob_dec *d, struct iob_insn *out)
 {
@@ -845,6 +907,11 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 	out->op_alu = 0;
 	out->op_has_imm = 0;
 	out->op_imm = 0;
+	out->mem_base = 0;
+	out->mem_index = 0;
+	out->mem_scale = 0;
+	out->mem_seg = 0;
+	out->mem_disp = 0;
 	out->jump = IOB_JUMP_NONE;
 	out->mem_write = 0;
 	out->sreg_load = 0;
@@ -878,6 +945,13 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 	} else if (out->kind == IOB_INSN_MEM) {
 		out->mem_write = !!(dec_class(&d) & C_MW);
 		out->sreg_load = d.map == MAP_1 && op == 0x8e;
+		dec_load_op(&d, out);
+		if (out->sreg_load && d.modrm >> 6 == 3) {
+			out->op = IOB_OP_MOV_SREG;
+			out->op_alu = (d.modrm >> 3) & 7;
+			out->op_size = 2;
+			out->op_src = d.modrm & 7;
+		}
 	} else if (out->kind == IOB_INSN_JUMP) {
 		dec_jump(&d, out);
 		dec_jump_op(&d, out);

@@ -727,8 +727,8 @@ static void run_op_cases(void)
 		  "mov eax, ebx (89)" },
 		{ "\x4c\x8b\xc1", 3, M64, IOB_OP_MOV_REG, 8, 8, 1, 0,
 		  "mov r8, rcx (REX.WR)" },
-		{ "\x8b\x07", 2, M32, IOB_OP_EMULATE, 0, 0, 0, 0,
-		  "mov eax, [edi]: not plain" },
+		{ "\x8b\x07", 2, M32, IOB_OP_LOAD, 4, 0, 0, 0,
+		  "mov eax, [edi]: a load" },
 		{ "\x40", 1, M32, IOB_OP_INC, 4, 0, 0, 0, "inc eax" },
 		{ "\x66\x4e", 2, M16, IOB_OP_DEC, 4, 6, 0, 0,
 		  "16: 66 dec esi (SeaVGABIOS DAC loop)" },
@@ -961,6 +961,69 @@ static void run_trace_cases(void)
 	}
 }
 
+/* Loads the executor runs itself: their memory operands. */
+static void run_load_cases(void)
+{
+	static const struct {
+		const char *bytes;
+		unsigned int n;
+		enum iob_mode mode;
+		u8 op, size, dst, base, index, scale, seg;
+		int disp;
+		const char *name;
+	} c[] = {
+		{ "\x26\x67\x8a\x43\x01", 5, M16, IOB_OP_LOAD, 1, 0, 3,
+		  IOB_REG_NONE, 0, 0, 1,
+		  "16: mov al, es:[ebx+1] (SeaVGABIOS DAC loop)" },
+		{ "\x8b\x46\x08", 3, M16, IOB_OP_LOAD, 2, 0, 5, IOB_REG_NONE,
+		  0, 2, 8, "16: mov ax, [bp+8]: SS" },
+		{ "\x8b\x00", 2, M16, IOB_OP_LOAD, 2, 0, 3, 6, 0, 3, 0,
+		  "16: mov ax, [bx+si]" },
+		{ "\x8a\x26\x34\x12", 4, M16, IOB_OP_LOAD, 1, IOB_REG_AH + 0,
+		  IOB_REG_NONE, IOB_REG_NONE, 0, 3, 0x1234,
+		  "16: mov ah, [0x1234]" },
+		{ "\x3e\x8b\x46\xfe", 4, M16, IOB_OP_LOAD, 2, 0, 5,
+		  IOB_REG_NONE, 0, 3, -2, "16: mov ax, ds:[bp-2]: override" },
+		{ "\x8b\x44\x8d\x10", 4, M32, IOB_OP_LOAD, 4, 0, 5, 1, 2, 2,
+		  16, "mov eax, [ebp+ecx*4+16]: SS" },
+		{ "\x8b\x04\x8d\x00\x10\x00\x00", 7, M32, IOB_OP_LOAD, 4, 0,
+		  IOB_REG_NONE, 1, 2, 3, 0x1000, "mov eax, [ecx*4+0x1000]" },
+		{ "\x64\x8b\x1c\x24", 4, M32, IOB_OP_LOAD, 4, 3, 4,
+		  IOB_REG_NONE, 0, 4, 0, "mov ebx, fs:[esp]" },
+		{ "\x8b\x05\x00\x00\x00\x00", 6, M64, IOB_OP_EMULATE, 0, 0, 0, 0,
+		  0, 0, 0, "64: rip-relative: the emulator's" },
+		{ "\x89\x07", 2, M32, IOB_OP_EMULATE, 0, 0, 0, 0, 0, 0, 0,
+		  "mov [edi], eax: a store, the emulator's" },
+		{ "\x8e\xc7", 2, M16, IOB_OP_MOV_SREG, 2, 0, 0, 0, 0, 0, 0,
+		  "16: mov es, di" },
+	};
+	struct iob_insn in;
+	char diag[200];
+	unsigned int i;
+	int ret, ok;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		ret = iob_decode(at_end(c[i].bytes, c[i].n), c[i].n, c[i].mode,
+				 &in);
+		snprintf(diag, sizeof(diag),
+			 "ret %d op %u size %u dst %u base %u index %u scale %u seg %u disp %d",
+			 ret, in.op, in.op_size, in.op_dst, in.mem_base,
+			 in.mem_index, in.mem_scale, in.mem_seg, in.mem_disp);
+		ok = ret == (int)c[i].n && in.op == c[i].op;
+		if (c[i].op == IOB_OP_LOAD)
+			ok &= in.op_size == c[i].size && in.op_dst == c[i].dst &&
+			      in.mem_base == c[i].base &&
+			      in.mem_index == c[i].index &&
+			      in.mem_scale == c[i].scale &&
+			      in.mem_seg == c[i].seg &&
+			      in.mem_disp == c[i].disp;
+		if (c[i].op == IOB_OP_MOV_SREG)
+			ok &= in.op_alu == 0 && in.op_src == 7;
+		report(ok, diag, "load %s-bit: %s", mode_name[c[i].mode],
+		       c[i].name);
+	}
+}
+
 int main(void)
 {
 	unsigned int i, failed = 0;
@@ -973,6 +1036,7 @@ int main(void)
 	run_op_cases();
 	run_jump_cases();
 	run_trace_cases();
+	run_load_cases();
 
 	printf("TAP version 13\n1..%u\n", n_results);
 	for (i = 0; i < n_results; i++) {

@@ -77,6 +77,9 @@ enum iob_jump {
  * @IOB_OP_JCC: Jcc rel (@op_alu: the condition, 0-15)
  * @IOB_OP_JMP: JMP rel
  * @IOB_OP_LOOP: LOOPNE, LOOPE, LOOP, JCXZ (@op_alu 0-3, E0-E3)
+ * @IOB_OP_LOAD: MOV reg, [mem] (8A, 8B) in 16/32-bit code: @mem_*
+ * @IOB_OP_MOV_SREG: MOV ES/DS/FS/GS, reg (8E, register form; @op_alu:
+ *                   the segment register, @op_src the source)
  */
 enum iob_op {
 	IOB_OP_EMULATE = 0,
@@ -89,10 +92,13 @@ enum iob_op {
 	IOB_OP_JCC,
 	IOB_OP_JMP,
 	IOB_OP_LOOP,
+	IOB_OP_LOAD,
+	IOB_OP_MOV_SREG,
 };
 
 /* Register numbers of struct iob_insn: 0-15 as encoded (RAX..R15), and */
 #define IOB_REG_AH	16	/* AH, CH, DH, BH: 16..19 (8-bit, no REX) */
+#define IOB_REG_NONE	0xff	/* no base or index register */
 
 /**
  * struct iob_insn - one decoded instruction
@@ -111,6 +117,11 @@ enum iob_op {
  * @op_has_imm: IOB_OP_ALU, IOB_OP_TEST: the source is @op_imm
  * @op_imm: the immediate of IOB_OP_MOV_IMM, as encoded (not extended);
  *          of IOB_OP_ALU and IOB_OP_TEST, sign-extended to 64 bits
+ * @mem_base: IOB_OP_LOAD: base register, or IOB_REG_NONE
+ * @mem_index: IOB_OP_LOAD: index register, or IOB_REG_NONE
+ * @mem_scale: IOB_OP_LOAD: index scale, log2
+ * @mem_seg: IOB_OP_LOAD: segment register (0-5, ES CS SS DS FS GS)
+ * @mem_disp: IOB_OP_LOAD: displacement, sign-extended
  * @jump: for IOB_INSN_JUMP, see enum iob_jump
  * @mem_write: for IOB_INSN_MEM and IOB_INSN_JUMP, the instruction may
  *             write memory (a store, a read-modify-write, PUSH, CALL)
@@ -133,6 +144,11 @@ struct iob_insn {
 	u8 op_alu;
 	u8 op_has_imm;
 	u64 op_imm;
+	u8 mem_base;
+	u8 mem_index;
+	u8 mem_scale;
+	u8 mem_seg;
+	s32 mem_disp;
 	u8 jump;
 	u8 mem_write;
 	u8 sreg_load;
