@@ -17,6 +17,8 @@
 # (kvm_exit, kvm_userspace_exit, kvm_cpuid) is counted in the workload's
 # window. Prints, for the run:
 #   legacy,iob,W,MODE,TRACED,<a line of kvm_iobatch's per-VM stats>
+#   legacy,tbl,W,MODE,TRACED,<a line of its per-VM table: lin bits size
+#                              n_io n_insns hashed hash hits back kind>
 #   legacy,out,W,MODE,TRACED,<a line of the guest's output>
 #   legacy,run,W,MODE,TRACED,win_exits,win_io,win_str,win_uexits,
 #     run_exits,kvm_exits,kvm_io_exits,cpu_ns,out_md5,tcg_secs
@@ -178,6 +180,8 @@ run() {
 	cpu=$(cpu_ns $pid)
 	if [ -d "$IOBDBG/vms/$vm" ]; then
 		sed "s/^/legacy,iob,$w,$mode,$traced,/" "$IOBDBG/vms/$vm/stats"
+		grep -v '^#' "$IOBDBG/vms/$vm/table" |
+			sed "s/^/legacy,tbl,$w,$mode,$traced,/"
 	fi
 	qmp quit
 	n=0
