@@ -37,7 +37,8 @@
  * @d and its bytes at vs->buf; else -1, with @d->hashed covering the window.
  */
 static int iob_scan_window(struct iob_vcpu *vs, unsigned int back,
-			   unsigned int avail, struct iob_desc *d)
+			   unsigned int avail, unsigned int max_insns,
+			   struct iob_desc *d)
 {
 	struct iob_trace *t = &d->map;
 	unsigned int n = back + avail;
@@ -45,7 +46,8 @@ static int iob_scan_window(struct iob_vcpu *vs, unsigned int back,
 	d->trace = true;
 	d->back = back;
 	d->hashed = n;
-	if (iob_scan_trace(vs->buf, n, back, d->key.mode, &vs->work, t)) {
+	if (iob_scan_trace(vs->buf, n, back, d->key.mode, max_insns,
+			   &vs->work, t)) {
 		d->n_io = t->n_io ? 1 : 0;
 		d->n_insns = d->n_io;
 		return -1;
@@ -113,7 +115,7 @@ static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		return 0;
 	}
 	if (trace)
-		iob_scan_window(vs, back, avail, d);
+		iob_scan_window(vs, back, avail, max_insns, d);
 	else
 		iob_scan_line(vs, avail, max_insns, d);
 	d->hash = xxh64(vs->buf, d->hashed, 0);

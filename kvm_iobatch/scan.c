@@ -1110,6 +1110,7 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 {
 	unsigned int sp = 0, swept = 0;
 
+	w->n_run = 0;
 	trace_push(w, &sp, start, len);
 	while (sp) {
 		unsigned int off = w->stack[--sp], next;
@@ -1126,6 +1127,7 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 		next = off + in.len;
 		w->len[off] = in.len;
 		w->state[off] |= TS_RUN;
+		w->order[w->n_run++] = off;
 		if (in.kind == IOB_INSN_IO)
 			w->state[off] |= TS_IO;
 		if (in.kind != IOB_INSN_JUMP) {
@@ -1159,32 +1161,53 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 	return 0;
 }
 
-/* Mark TS_REACH: the instructions from which an IO instruction is reached. */
-static void trace_reach(unsigned int len, struct iob_trace_work *w)
+/*
+ * Mark TS_REACH: the instructions from which an IO instruction is reached
+ * within @limit instructions (IO itself: 0). An instruction farther from
+ * the next IO than a trace may run per exit is not worth emulating: the
+ * guest runs it natively, for free.
+ */
+static void trace_reach(unsigned int len, unsigned int limit,
+			struct iob_trace_work *w)
 {
-	unsigned int off, pass, changed = 1;
-	int ret_reach = 0;
+	unsigned int i, off, pass, changed = 1, ret_dist = 255;
 
-	for (pass = 0; changed && pass <= len; pass++) {
+	for (off = 0; off < len; off++)
+		w->dist[off] = w->state[off] & TS_IO ? 0 : 255;
+	/* Over the decoded instructions only, latest found first */
+	for (pass = 0; changed && pass <= w->n_run; pass++) {
 		changed = 0;
 		/* A RET may return after any CALL of the window. */
-		for (off = 0; off < len && !ret_reach; off++)
-			if ((w->state[off] & (TS_RETSITE | TS_REACH)) ==
-			    (TS_RETSITE | TS_REACH))
-				ret_reach = 1;
-		for (off = len; off-- > 0;) {
-			u8 st = w->state[off];
-			u16 s0 = w->succ[off][0], s1 = w->succ[off][1];
+		for (i = 0; i < w->n_run; i++) {
+			off = w->order[i];
+			if (w->state[off] & TS_RETSITE && w->dist[off] < ret_dist)
+				ret_dist = w->dist[off];
+		}
+		for (i = w->n_run; i-- > 0;) {
+			u16 s0, s1;
+			unsigned int d = 255;
 
-			if (!(st & TS_RUN) || (st & TS_REACH))
+			off = w->order[i];
+			s0 = w->succ[off][0];
+			s1 = w->succ[off][1];
+			if (!w->dist[off])
 				continue;
-			if ((st & TS_IO) || (st & TS_RET && ret_reach) ||
-			    (s0 != IOB_TRACE_NONE && w->state[s0] & TS_REACH) ||
-			    (s1 != IOB_TRACE_NONE && w->state[s1] & TS_REACH)) {
-				w->state[off] |= TS_REACH;
+			if (s0 != IOB_TRACE_NONE && w->dist[s0] < d)
+				d = w->dist[s0];
+			if (s1 != IOB_TRACE_NONE && w->dist[s1] < d)
+				d = w->dist[s1];
+			if (w->state[off] & TS_RET && ret_dist < d)
+				d = ret_dist;
+			if (d + 1 < w->dist[off]) {
+				w->dist[off] = d + 1;
 				changed = 1;
 			}
 		}
+	}
+	for (i = 0; i < w->n_run; i++) {
+		off = w->order[i];
+		if (w->dist[off] <= limit)
+			w->state[off] |= TS_REACH;
 	}
 }
 
@@ -1194,18 +1217,19 @@ static void trace_reach(unsigned int len, struct iob_trace_work *w)
  * @len: bytes in @buf (at most IOB_TRACE_MAX are looked at)
  * @start: offset of the IO instruction in @buf
  * @mode: code size
+ * @max_insns: instructions a trace may run per exit
  * @w: scratch memory
  * @out: result
  *
- * See scan.h. Every instruction is decoded once; the set of instructions
- * that can reach IO is a fixed point over the successors kept in @w.
+ * See scan.h. Every instruction is decoded once; the distances to the
+ * next IO instruction are a fixed point over the successors kept in @w.
  *
  * Return: 0 when another IO instruction can run after the one at @start,
  * -1 otherwise.
  */
 int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
-		   enum iob_mode mode, struct iob_trace_work *w,
-		   struct iob_trace *out)
+		   enum iob_mode mode, unsigned int max_insns,
+		   struct iob_trace_work *w, struct iob_trace *out)
 {
 	unsigned int off, lo = IOB_TRACE_MAX, hi = 0;
 	const u8 run = TS_RUN | TS_REACH;
@@ -1225,7 +1249,7 @@ int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
 		w->state[off] = 0;
 	if (trace_walk(buf, len, start, mode, w))
 		return -1;
-	trace_reach(len, w);
+	trace_reach(len, max_insns ? max_insns : 1, w);
 
 	for (off = 0; off < len; off++) {
 		if ((w->state[off] & run) != run)

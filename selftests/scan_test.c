@@ -928,6 +928,30 @@ static const struct trace_case trace_cases[] = {
 	  { 0, 1, 4, 5, -1 }, "jump into the middle of an instruction" },
 };
 
+/*
+ * out dx, al; 40 x nop; jmp back to the out: the next IO is 41
+ * instructions after the first; a trace may run 32 per exit, so it is no
+ * trace (the guest runs the nops natively); with 64 it is one.
+ */
+static void run_trace_distance(struct iob_trace_work *w)
+{
+	unsigned char b[43];
+	struct iob_trace t;
+	int r32, r64;
+	unsigned int n64;
+
+	memset(b, 0x90, sizeof(b));
+	b[0] = 0xee;
+	b[41] = 0xeb;
+	b[42] = (unsigned char)-43;
+	r32 = iob_scan_trace(at_end(b, 43), 43, 0, M32, 32, w, &t);
+	r64 = iob_scan_trace(at_end(b, 43), 43, 0, M32, 64, w, &t);
+	n64 = t.n_insns;
+	report(r32 == -1 && r64 == 0 && n64 == 42, NULL,
+	       "trace 32-bit: IO 41 instructions apart: no trace at max_insns 32 (%d), a trace of %u at 64 (%d)",
+	       r32, n64, r64);
+}
+
 static void run_trace_cases(void)
 {
 	static struct iob_trace_work w;
@@ -942,7 +966,7 @@ static void run_trace_cases(void)
 		int ret, ok;
 
 		memset(&t, 0xa5, sizeof(t));
-		ret = iob_scan_trace(p, c->n, c->start, c->mode, &w, &t);
+		ret = iob_scan_trace(p, c->n, c->start, c->mode, 32, &w, &t);
 		ok = ret == c->ret && t.lo == c->lo && t.hi == c->hi &&
 		     t.n_io == c->n_io;
 		for (k = 0; c->in[k] >= 0; k++) {
@@ -959,6 +983,7 @@ static void run_trace_cases(void)
 		report(ok, diag, "trace %s-bit: %s", mode_name[c->mode],
 		       c->name);
 	}
+	run_trace_distance(&w);
 }
 
 /* Loads the executor runs itself: their memory operands. */

@@ -234,13 +234,19 @@ struct iob_trace {
  * @succ: per start offset, its static successors (IOB_TRACE_NONE: none)
  * @state: per start offset, TS_* bits (scan.c)
  * @len: per start offset, the instruction length
+ * @dist: per start offset, instructions to the next IO one (255: none)
  * @stack: offsets still to decode
+ * @order: the start offsets a trace may run, in the order found
+ * @n_run: entries in @order
  */
 struct iob_trace_work {
 	u16 succ[IOB_TRACE_MAX][2];
 	u8 state[IOB_TRACE_MAX];
 	u8 len[IOB_TRACE_MAX];
+	u8 dist[IOB_TRACE_MAX];
 	u16 stack[IOB_TRACE_MAX];
+	u16 order[IOB_TRACE_MAX];
+	unsigned int n_run;
 };
 
 /* No successor in struct iob_trace_work. */
@@ -266,6 +272,7 @@ static inline int iob_trace_has(const struct iob_trace *t, unsigned int off)
  * @len: bytes in @buf (at most IOB_TRACE_MAX are looked at)
  * @start: offset of the IO instruction in @buf
  * @mode: code size
+ * @max_insns: instructions a trace may run per exit (0 is taken as 1)
  * @w: scratch memory
  * @out: result
  *
@@ -274,14 +281,16 @@ static inline int iob_trace_has(const struct iob_trace *t, unsigned int off)
  * the fall-through, the static target of JMP/Jcc/LOOP/CALL rel, and from
  * a RET the instructions after every CALL found (where it may return). The
  * trace is the instructions on those paths from which an IO instruction
- * can be reached again; everything else ends a trace when it gets there.
+ * can be reached again within @max_insns instructions (so that a trace
+ * does not emulate what the guest would run natively between two distant
+ * IO instructions); everything else ends a trace when it gets there.
  *
  * Return: 0 when another IO instruction can run after the one at @start
  * (a block worth running), -1 otherwise (then @out->n_io is 0 when @start
  * is no IO instruction at all).
  */
 int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
-		   enum iob_mode mode, struct iob_trace_work *w,
-		   struct iob_trace *out);
+		   enum iob_mode mode, unsigned int max_insns,
+		   struct iob_trace_work *w, struct iob_trace *out);
 
 #endif /* KVM_IOBATCH_SCAN_H */

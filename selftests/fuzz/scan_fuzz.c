@@ -190,7 +190,7 @@ static void fuzz_trace(const u8 *buf, unsigned int len, enum iob_mode mode,
 	if (!lim)
 		return;
 	start %= lim;
-	ret = iob_scan_trace(buf, len, start, mode, &w, &t);
+	ret = iob_scan_trace(buf, len, start, mode, 1 + start % 64, &w, &t);
 	CHECK(ret == 0 || ret == -1);
 	CHECK(t.lo <= t.hi && t.hi <= lim);
 	for (off = 0; off < lim; off++) {
