@@ -259,6 +259,7 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	}
 	vs->rip0 = kvm_rip_read(vcpu) - vs->off;
 	vs->n_run = 0;
+	vs->since_io = 0;
 	vs->active = true;
 	vs->ahead_off = 0;
 	vs->pending = IOB_PENDING_NONE;

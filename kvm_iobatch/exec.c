@@ -237,6 +237,28 @@ static bool iob_exec_allowed(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	return !insn->sreg_load || !is_protmode(vcpu);
 }
 
+/*
+ * The trace ended (its bound, or control left it) after more than half
+ * of max_insns instructions since its last IO instruction: work the guest
+ * would have done natively, for free, and no exit saved by it. The scan
+ * sees the shortest path to the next IO, not how often an inner loop runs
+ * on it; so the site is remembered as "no block here" (until its bytes
+ * change or its entry is evicted) and its exits go to stock KVM.
+ */
+static void iob_trace_wasted(struct iob_vm *vm, struct iob_vcpu *vs)
+{
+	struct iob_desc d = vs->last;
+
+	iob_count(vm, IOB_STAT_TRACE_DROPPED, 1);
+	if (!d.size || d.key.lin != vs->lin + d.back)
+		return;
+	d.size = 0;
+	d.n_io = 1;
+	d.n_insns = 1;
+	vs->last.size = 0;
+	iob_table_store(vm, &d);
+}
+
 /**
  * iob_exec_block() - run a block from vs->off to its end
  * @vcpu: the vCPU
@@ -288,10 +310,12 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		if (r == IOB_NOT_RUN)
 			return iob_exec_cut(vm, vs);
 		iob_count(vm, IOB_STAT_INSNS, 1);
+		vs->since_io++;
 		if (insn.kind == IOB_INSN_IO) {
 			iob_count(vm, IOB_STAT_IO_BATCHED, 1);
 			if (vs->n_run)
 				iob_count(vm, IOB_STAT_EXITS_SAVED, 1);
+			vs->since_io = 0;
 		}
 		vs->n_run++;
 		n_now++;
@@ -319,6 +343,8 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		if (kvm_get_linear_rip(vcpu) != next)
 			return iob_exec_cut(vm, vs);
 	}
+	if (vs->trace && vs->since_io > max / 2)
+		iob_trace_wasted(vm, vs);
 	vs->active = false;
 	return 1;
 }

@@ -74,6 +74,7 @@ enum iob_stat {
 	IOB_STAT_TRACES,	/* blocks started that are traces */
 	IOB_STAT_JUMPS,		/* jumps taken inside traces */
 	IOB_STAT_SMC,		/* traces ended by a write into their code */
+	IOB_STAT_TRACE_DROPPED,	/* trace sites dropped: work without IO */
 	IOB_STAT_NR,
 };
 
@@ -170,6 +171,7 @@ struct iob_desc {
  * @map: see struct iob_desc
  * @rip0: RIP at @lin (a trace's offsets are RIP - @rip0)
  * @n_run: instructions of the block run so far (0: the exiting one is next)
+ * @since_io: instructions run since the block's last IO instruction
  * @last: the vCPU's last block, as its table entry had it (batch.c):
  *        looked up here before the table; @last.size 0: none
  * @work: scratch of the trace scan
@@ -193,6 +195,7 @@ struct iob_vcpu {
 	struct iob_trace map;
 	unsigned long rip0;
 	unsigned int n_run;
+	unsigned int since_io;
 	struct iob_desc last;
 	struct iob_trace_work work;
 	u8 buf[IOB_MAX_EXTENT];

@@ -93,6 +93,7 @@ const char * const iob_stat_names[IOB_STAT_NR] = {
 	[IOB_STAT_TRACES] = "traces",
 	[IOB_STAT_JUMPS] = "trace_jumps",
 	[IOB_STAT_SMC] = "trace_smc",
+	[IOB_STAT_TRACE_DROPPED] = "trace_dropped",
 };
 
 

@@ -226,6 +226,30 @@ GUEST(fault)
 	hlt
 END(fault)
 
+/*
+ * One OUT per round of an outer loop, an inner loop of 16 x 4 ALU
+ * instructions between: the next OUT is 12 instructions away on paper
+ * (one pass of the inner loop) and 70 in fact. A trace would emulate
+ * max_insns instructions at every exit and save none: the module drops
+ * the site after its first trace (trace_dropped) and the exits stay
+ * stock's.
+ */
+GUEST(inner)
+	mov	$8, %cx
+1:	mov	%cl, %al
+	out	%al, $0x80
+	add	%ax, %bx
+	xor	%cx, %bx
+	mov	$16, %di
+2:	add	%di, %bx
+	ror	$1, %bx
+	dec	%di
+	jnz	2b
+	dec	%cx
+	jnz	1b
+	hlt
+END(inner)
+
 /* Single IO instructions with ALU work around them (nothing to batch). */
 GUEST(single)
 	mov	$8, %cx

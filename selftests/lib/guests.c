@@ -44,6 +44,8 @@ const struct guest_case guest_cases[] = {
 	  .stat = "cuts", T(1, 2, "cuts") },
 	{ .name = "single", G(single), .stat = "singles",
 	  T(1, 2, "trace_jumps") },
+	{ .name = "inner", G(inner), .stat = "singles",
+	  T(0, 0, "trace_dropped") },
 	{ .name = "prot32", G(prot32), .mode = VMM_PROT32,
 	  .io_exits_batched = 16, .slack = 2, .stat = "blocks",
 	  T(1, 2, "trace_jumps") },
