@@ -2,7 +2,8 @@
 /*
  * Smoke test of the test VMM (lib/vmm.c) on stock KVM: real and long mode
  * guests, the default CMOS device, in_fn/out_fn, in-kernel PIT with
- * irqchip, the coalesced PIO ring, the max_runs bound and binary stats.
+ * irqchip, the coalesced PIO ring, the max_runs bound and binary stats,
+ * the MMIO hole and exceptions to one handler in all three modes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -342,18 +343,97 @@ static void test_max_runs(void)
 	vmm_destroy(&vm);
 }
 
+/*
+ * The MMIO hole and vmm_trap_exceptions(), in each mode: a read from the
+ * hole (stored to 0x600), a write to it, then DIV by zero.
+ */
+static const uint8_t mmio_real[] = {
+	0xb8, 0x00, 0xe0,	/* mov ax, 0xe000 */
+	0x8e, 0xd8,		/* mov ds, ax */
+	0xa1, 0x10, 0x00,	/* mov ax, [0x10] */
+	0xc7, 0x06, 0x20, 0x00, 0xef, 0xbe,	/* mov word [0x20], 0xbeef */
+	0x31, 0xdb,		/* xor bx, bx */
+	0x8e, 0xdb,		/* mov ds, bx */
+	0xa3, 0x00, 0x06,	/* mov [0x600], ax */
+	0x31, 0xd2,		/* xor dx, dx */
+	0xf7, 0xf3,		/* div bx */
+	0xf4,			/* hlt */
+};
+
+static const uint8_t mmio_prot32[] = {
+	0x8b, 0x05, 0x10, 0x00, 0x0e, 0x00,	/* mov eax, [0xe0010] */
+	0xc7, 0x05, 0x20, 0x00, 0x0e, 0x00, 0xef, 0xbe, 0x00, 0x00,
+				/* mov dword [0xe0020], 0xbeef */
+	0xa3, 0x00, 0x06, 0x00, 0x00,	/* mov [0x600], eax */
+	0x31, 0xdb,		/* xor ebx, ebx */
+	0x31, 0xd2,		/* xor edx, edx */
+	0xf7, 0xf3,		/* div ebx */
+	0xf4,			/* hlt */
+};
+
+static const uint8_t mmio_long[] = {
+	0x8b, 0x04, 0x25, 0x10, 0x00, 0x0e, 0x00,	/* mov eax, [0xe0010] */
+	0xc7, 0x04, 0x25, 0x20, 0x00, 0x0e, 0x00, 0xef, 0xbe, 0x00, 0x00,
+				/* mov dword [0xe0020], 0xbeef */
+	0x89, 0x04, 0x25, 0x00, 0x06, 0x00, 0x00,	/* mov [0x600], eax */
+	0x31, 0xdb,		/* xor ebx, ebx */
+	0x31, 0xd2,		/* xor edx, edx */
+	0xf7, 0xf3,		/* div ebx */
+	0xf4,			/* hlt */
+};
+#define MMIO_TESTS	3
+#define MMIO_HANDLER	0x0f00
+
+static void test_mmio(const char *name, enum vmm_mode mode,
+		      const uint8_t *code, size_t len, unsigned int size)
+{
+	uint64_t want = vmm_mmio_value(0xe0010, 0), got = 0;
+	struct kvm_regs regs = { 0 };
+	int ret;
+
+	if (size < 8)
+		want &= (1ULL << (size * 8)) - 1;
+	ret = vmm_create(&vm, mode, code, len);
+	if (!ret)
+		ret = vmm_mmio_hole(&vm, 0xe0000, 0x10000);
+	if (!ret)
+		ret = vmm_trap_exceptions(&vm, mode, MMIO_HANDLER);
+	if (ret) {
+		skip_n(1, "vmm_create, vmm_mmio_hole, vmm_trap_exceptions",
+		       ret);
+		vmm_destroy(&vm);
+		return;
+	}
+	vm.mem[MMIO_HANDLER] = 0xf4;
+	ret = vmm_run(&vm, 10);
+	memcpy(&got, vm.mem + 0x600, size);
+	vmm_get_regs(&vm, &regs);
+	tap_ok(!ret && vm.n_mmio == 2 && vm.exits[KVM_EXIT_MMIO] == 2 &&
+	       !vm.mmiolog[0].write && vm.mmiolog[0].addr == 0xe0010 &&
+	       vm.mmiolog[0].len == size && vm.mmiolog[0].data == want &&
+	       got == want && vm.mmiolog[1].write &&
+	       vm.mmiolog[1].addr == 0xe0020 && vm.mmiolog[1].data == 0xbeef &&
+	       regs.rip == MMIO_HANDLER + 1,
+	       "mmio %s: a read from the hole returns vmm_mmio_value(), a write is logged, #DE reaches the handler (ret %d, n_mmio %u, rip %#llx)",
+	       name, ret, vm.n_mmio, (unsigned long long)regs.rip);
+	vmm_destroy(&vm);
+}
+
 int main(void)
 {
 	if (access("/dev/kvm", R_OK | W_OK))
 		return tap_skip_all("/dev/kvm not available");
 
 	tap_plan(CMOS_TESTS + FN_TESTS + LONG_TESTS + PIT_TESTS +
-		 COALESCE_TESTS + LOOP_TESTS);
+		 COALESCE_TESTS + LOOP_TESTS + MMIO_TESTS);
 	test_cmos();
 	test_fns();
 	test_long();
 	test_irqchip();
 	test_coalesced();
 	test_max_runs();
+	test_mmio("real", VMM_REAL, mmio_real, sizeof(mmio_real), 2);
+	test_mmio("prot32", VMM_PROT32, mmio_prot32, sizeof(mmio_prot32), 4);
+	test_mmio("long", VMM_LONG, mmio_long, sizeof(mmio_long), 4);
 	return tap_finish();
 }

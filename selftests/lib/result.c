@@ -28,6 +28,25 @@ static uint64_t iolog_hash(const struct vmm *vm)
 	return h;
 }
 
+/* Every MMIO access in order, with the RIP userspace saw at it. */
+static uint64_t mmiolog_hash(const struct vmm *vm)
+{
+	unsigned int i, n = vm->n_mmio < VMM_MAX_MMIOLOG ? vm->n_mmio :
+			    VMM_MAX_MMIOLOG;
+	uint64_t h = VMM_HASH_INIT;
+
+	for (i = 0; i < n; i++) {
+		const struct vmm_mmio *m = &vm->mmiolog[i];
+
+		h = vmm_hash(h, &m->addr, sizeof(m->addr));
+		h = vmm_hash(h, &m->data, sizeof(m->data));
+		h = vmm_hash(h, &m->rip, sizeof(m->rip));
+		h = vmm_hash(h, &m->len, sizeof(m->len));
+		h = vmm_hash(h, &m->write, sizeof(m->write));
+	}
+	return h;
+}
+
 /**
  * result_collect() - record the state a run left behind
  * @vm: the VM, after vmm_run()
@@ -53,6 +72,8 @@ void result_collect(struct vmm *vm, int status, const char *name,
 		r->rips[i] = vm->iolog[i].rip;
 		r->folded[i] = vm->iolog[i].folded;
 	}
+	r->n_mmio = vm->n_mmio;
+	r->mmio_hash = mmiolog_hash(vm);
 	r->user_io_exits = vm->exits[KVM_EXIT_IO];
 	r->exit_hash = vm->exit_hash;
 	r->io_exits = vmm_vcpu_stat(vm, "io_exits");
@@ -104,8 +125,9 @@ int result_load(const char *file, struct run_result *r, unsigned int n)
  *
  * The same accesses (port, size, direction, data) in the same order,
  * among the same other exits; each access that @m's exit stood at (not
- * folded) at the RIP @s saw for it; and as many accesses through
- * KVM_EXIT_IO, however many of them shared an exit.
+ * folded) at the RIP @s saw for it; as many accesses through
+ * KVM_EXIT_IO, however many of them shared an exit; and the same MMIO
+ * accesses (address, length, direction, data, RIP) in the same order.
  *
  * Return: true when so.
  */
@@ -115,7 +137,8 @@ bool result_same_io(const struct run_result *m, const struct run_result *s)
 
 	if (m->n_io != s->n_io || m->io_hash != s->io_hash ||
 	    m->exit_hash != s->exit_hash ||
-	    m->user_io_exits + m->n_folded != s->user_io_exits + s->n_folded)
+	    m->user_io_exits + m->n_folded != s->user_io_exits + s->n_folded ||
+	    m->n_mmio != s->n_mmio || m->mmio_hash != s->mmio_hash)
 		return false;
 	for (i = 0; i < RESULT_MAX_RIPS && i < m->n_io; i++)
 		if (!m->folded[i] && m->rips[i] != s->rips[i])

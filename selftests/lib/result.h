@@ -26,6 +26,9 @@ struct run_result {
 	/* RIP at each access (vmm.log_rip), unless @folded says none */
 	uint64_t rips[RESULT_MAX_RIPS];
 	uint8_t folded[RESULT_MAX_RIPS];
+	/* accesses to the MMIO hole, and a hash of them with their RIPs */
+	unsigned int n_mmio;
+	uint64_t mmio_hash;
 	unsigned long user_io_exits;
 	uint64_t exit_hash;	/* every exit userspace saw, in order */
 	long long io_exits;
@@ -37,7 +40,7 @@ void result_collect(struct vmm *vm, int status, const char *name,
 /* Save/load @n results; 0 or -1. */
 int result_save(const char *file, const struct run_result *r, unsigned int n);
 int result_load(const char *file, struct run_result *r, unsigned int n);
-/* Same userspace IO sequence, RIPs and exits, folding aside? */
+/* Same userspace IO and MMIO sequences, RIPs and exits, folding aside? */
 bool result_same_io(const struct run_result *m, const struct run_result *s);
 /* Same registers, RAM, and result_same_io()? */
 bool result_same_guest(const struct run_result *m, const struct run_result *s);

@@ -524,6 +524,62 @@ static int vmm_sync_regs(struct vmm *vm, uint64_t *rip)
 	return 0;
 }
 
+/**
+ * vmm_mmio_value() - what a read of the MMIO hole returns
+ * @addr: guest physical address of the access
+ * @n: accesses to the hole before this one, in this run
+ *
+ * A device whose reads depend on where and when they happen: a read that
+ * is repeated, dropped or reordered returns other data, and so changes
+ * the guest's registers or memory.
+ *
+ * Return: 8 bytes, of which the access takes its length.
+ */
+uint64_t vmm_mmio_value(uint64_t addr, unsigned int n)
+{
+	uint64_t z = addr * 0x9e3779b97f4a7c15ULL + n + 1;
+
+	/* splitmix64's finalizer */
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* KVM_EXIT_MMIO in the hole: serve and log it. 0, or -1 on error. */
+static int vmm_handle_mmio(struct vmm *vm)
+{
+	struct kvm_run *run = vm->run;
+	uint64_t addr = run->mmio.phys_addr, val = 0, rip = 0;
+	uint32_t len = run->mmio.len;
+
+	if (!vm->mmio_len || addr < vm->mmio_gpa ||
+	    addr - vm->mmio_gpa >= vm->mmio_len || !len || len > 8) {
+		vmm_report_exit(vm);
+		return -1;
+	}
+	if ((vm->log_rip || vm->sync_regs) && vmm_sync_regs(vm, &rip))
+		return -1;
+	if (run->mmio.is_write) {
+		memcpy(&val, run->mmio.data, len);
+	} else {
+		val = vmm_mmio_value(addr, vm->n_mmio);
+		if (len < 8)
+			val &= (1ULL << (len * 8)) - 1;
+		memcpy(run->mmio.data, &val, len);
+	}
+	if (vm->n_mmio < VMM_MAX_MMIOLOG) {
+		struct vmm_mmio *m = &vm->mmiolog[vm->n_mmio];
+
+		m->addr = addr;
+		m->data = val;
+		m->rip = rip;
+		m->len = len;
+		m->write = run->mmio.is_write;
+	}
+	vm->n_mmio++;
+	return 0;
+}
+
 /* Returns 1 when the guest wrote VMM_DONE_PORT, 0 to continue, -1 on error. */
 static int vmm_handle_io(struct vmm *vm)
 {
@@ -600,7 +656,19 @@ int vmm_run(struct vmm *vm, unsigned long max_runs)
 			if (ret > 0)
 				return 0;
 			break;
+		case KVM_EXIT_MMIO:
+			if (!vm->mmio_len)
+				goto other;
+			ret = vm->exit_fn ? vm->exit_fn(vm) : 0;
+			if (!ret)
+				ret = vmm_handle_mmio(vm);
+			if (ret < 0)
+				return -1;
+			if (ret > 0)
+				return 0;
+			break;
 		default:
+other:
 			ret = vm->exit_fn ? vm->exit_fn(vm) : -1;
 			if (ret < 0) {
 				vmm_report_exit(vm);
@@ -636,6 +704,109 @@ int vmm_complete_io(struct vmm *vm)
 		return -errno;
 	vmm_drain_ring(vm);
 	return 0;
+}
+
+/**
+ * vmm_mmio_hole() - make a guest-physical range MMIO that userspace serves
+ * @vm: VM, before vmm_run()
+ * @gpa: start, page aligned
+ * @len: length, page aligned; @gpa + @len inside the RAM
+ *
+ * The RAM slot is replaced by two slots, below and above the hole; the
+ * hole's bytes in vm->mem are no longer guest memory (they stay as they
+ * are, and so do not change the RAM a result compares).
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_mmio_hole(struct vmm *vm, uint64_t gpa, uint64_t len)
+{
+	struct kvm_userspace_memory_region r;
+
+	if ((gpa | len) & 0xfff || !len || gpa + len > VMM_MEM_SIZE)
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	/* a slot cannot shrink: delete it, then add the two parts */
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	r.memory_size = gpa;
+	r.userspace_addr = (uintptr_t)vm->mem;
+	if (gpa && ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	r.slot = 1;
+	r.guest_phys_addr = gpa + len;
+	r.memory_size = VMM_MEM_SIZE - gpa - len;
+	r.userspace_addr = (uintptr_t)vm->mem + gpa + len;
+	if (r.memory_size && ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	vm->mmio_gpa = gpa;
+	vm->mmio_len = len;
+	return 0;
+}
+
+/* A flat segment descriptor: base 0, limit 4 GiB, @access, @flags. */
+static uint64_t vmm_gdt_flat(uint8_t access, uint8_t flags)
+{
+	return 0xffffull | (uint64_t)access << 40 | 0xfull << 48 |
+	       (uint64_t)flags << 52;
+}
+
+/**
+ * vmm_trap_exceptions() - every exception vector to one handler
+ * @vm: VM created by vmm_create() in @mode, before vmm_run()
+ * @mode: its mode
+ * @handler: guest address of the handler (e.g. a HLT)
+ *
+ * Real mode: IVT entries 0-31 (segment 0). Protected and long mode: a GDT
+ * at VMM_GDT_GPA whose descriptors are those vmm_create() loaded (code
+ * 0x08, data 0x10, the TSS 0x18), since delivering an exception reads the
+ * gate's code segment descriptor from memory; an IDT of 32 interrupt
+ * gates to 0x08:@handler at VMM_IDT_GPA.
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_trap_exceptions(struct vmm *vm, enum vmm_mode mode,
+			uint64_t handler)
+{
+	uint64_t *gdt = (uint64_t *)(vm->mem + VMM_GDT_GPA);
+	uint8_t *idt = vm->mem + VMM_IDT_GPA;
+	unsigned int v, gate = mode == VMM_LONG ? 16 : 8;
+	struct kvm_sregs sregs;
+	uint64_t lo;
+
+	if (mode == VMM_REAL) {
+		if (handler > 0xffff)
+			return -EINVAL;
+		for (v = 0; v < 32; v++) {
+			vm->mem[4 * v] = handler & 0xff;
+			vm->mem[4 * v + 1] = handler >> 8;
+			vm->mem[4 * v + 2] = 0;
+			vm->mem[4 * v + 3] = 0;
+		}
+		return 0;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		return -errno;
+	gdt[0] = 0;
+	/* present, DPL 0, code execute/read accessed; G, and L or D */
+	gdt[1] = vmm_gdt_flat(0x9b, mode == VMM_LONG ? 0xa : 0xc);
+	gdt[2] = vmm_gdt_flat(0x93, 0xc);	/* data read/write accessed */
+	gdt[3] = 0x67 | 0x8bull << 40;		/* busy TSS at 0 */
+	gdt[4] = 0;				/* its upper half (64-bit) */
+	/* interrupt gate, present, DPL 0, selector 0x08 */
+	lo = (handler & 0xffff) | 0x8ull << 16 | 0x8eull << 40 |
+	     ((handler >> 16) & 0xffff) << 48;
+	for (v = 0; v < 32; v++) {
+		uint64_t hi = handler >> 32;
+
+		memcpy(idt + v * gate, &lo, 8);
+		if (gate == 16)
+			memcpy(idt + v * gate + 8, &hi, 8);
+	}
+	sregs.gdt.base = VMM_GDT_GPA;
+	sregs.gdt.limit = 5 * 8 - 1;
+	sregs.idt.base = VMM_IDT_GPA;
+	sregs.idt.limit = 32 * gate - 1;
+	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) ? -errno : 0;
 }
 
 /**

@@ -15,6 +15,7 @@
 #define VMM_MEM_SIZE	(2u << 20)	/* guest RAM at GPA 0 */
 #define VMM_CODE_GPA	0x1000u		/* where the image is loaded */
 #define VMM_MAX_IOLOG	4096
+#define VMM_MAX_MMIOLOG	1024
 /* An OUT to this port ends vmm_run() like HLT does (logged too). */
 #define VMM_DONE_PORT	0xf4
 
@@ -43,6 +44,23 @@ struct vmm_io {
 	uint8_t folded;
 	uint32_t data;	/* value written (OUT) or returned (IN) */
 	uint64_t rip;	/* guest RIP at the exit (0 unless vmm.log_rip) */
+};
+
+/**
+ * struct vmm_mmio - one access to the MMIO hole (vmm_mmio_hole()) seen by
+ * userspace, KVM_EXIT_MMIO
+ * @addr: guest physical address
+ * @data: value written, or returned to a read (@len bytes, little endian)
+ * @rip: guest RIP at the exit (0 unless vmm.log_rip)
+ * @len: 1..8
+ * @write: 1 for a write
+ */
+struct vmm_mmio {
+	uint64_t addr;
+	uint64_t data;
+	uint64_t rip;
+	uint8_t len;
+	uint8_t write;
 };
 
 struct vmm;
@@ -98,7 +116,21 @@ struct vmm {
 	struct kvm_coalesced_mmio_ring *ring;
 	/* a second vCPU's view (vmm_add_vcpu): VM fds and RAM not owned */
 	bool borrowed;
+	/*
+	 * The guest-physical range with no memory behind it (vmm_mmio_hole()),
+	 * and every access to it in order (n_mmio may exceed the log).
+	 */
+	uint64_t mmio_gpa, mmio_len;
+	struct vmm_mmio mmiolog[VMM_MAX_MMIOLOG];
+	unsigned int n_mmio;
 };
+
+/*
+ * vmm_trap_exceptions() puts its protected and long mode descriptor tables
+ * here, below VMM_CODE_GPA (the real-mode IVT is at 0).
+ */
+#define VMM_IDT_GPA	0x400u
+#define VMM_GDT_GPA	0x700u
 
 #define VMM_HASH_INIT	0xcbf29ce484222325ULL
 uint64_t vmm_hash(uint64_t h, const void *p, size_t n);
@@ -125,7 +157,9 @@ int vmm_add_vcpu(struct vmm *vm, struct vmm *cpu, int id, uint64_t rip);
 /*
  * Run until the guest executes HLT or an OUT to VMM_DONE_PORT (returns 0), an unexpected exit
  * (returns -1 and prints it to stderr), or @max_runs KVM_RUN calls
- * (returns -2). Userspace IO is logged and served by in_fn/out_fn.
+ * (returns -2). Userspace IO is logged and served by in_fn/out_fn, MMIO
+ * in the hole of vmm_mmio_hole() by vmm_mmio_value() (logged in mmiolog);
+ * both after exit_fn.
  */
 int vmm_run(struct vmm *vm, unsigned long max_runs);
 /*
@@ -136,6 +170,24 @@ int vmm_run(struct vmm *vm, unsigned long max_runs);
  * 0 or -errno.
  */
 int vmm_complete_io(struct vmm *vm);
+/*
+ * Take the RAM out of [@gpa, @gpa + @len) (page aligned, inside the RAM):
+ * guest accesses there exit with KVM_EXIT_MMIO, which vmm_run() serves:
+ * a read returns vmm_mmio_value() of its address and of the number of
+ * accesses before it, every access is logged in mmiolog. Before
+ * vmm_run(). 0 or -errno.
+ */
+int vmm_mmio_hole(struct vmm *vm, uint64_t gpa, uint64_t len);
+/* What the @n-th MMIO access of a run, a read at @addr, returns. */
+uint64_t vmm_mmio_value(uint64_t addr, unsigned int n);
+/*
+ * Send exceptions 0-31 to @handler in the vCPU's mode: the real-mode IVT,
+ * or a GDT (the selectors vmm_create() gives the flat segments) and an
+ * IDT of interrupt gates at VMM_GDT_GPA/VMM_IDT_GPA. Real mode: @handler
+ * below 64 KiB. 0 or -errno.
+ */
+int vmm_trap_exceptions(struct vmm *vm, enum vmm_mode mode,
+			uint64_t handler);
 int vmm_get_regs(struct vmm *vm, struct kvm_regs *regs);
 int vmm_get_sregs(struct vmm *vm, struct kvm_sregs *sregs);
 /*
