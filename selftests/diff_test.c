@@ -1946,7 +1946,7 @@ static int compare(const char *file)
 		return tap_skip_all("kvm_iobatch is not loaded");
 	if (result_load(file, s, N_ALL))
 		return tap_skip_all("no stock record %s", file);
-	tap_plan(6);
+	tap_plan(7);
 	saved0 = iob_global_stat("exits_saved");
 	folded0 = iob_global_stat("folded");
 	traces0 = iob_global_stat("traces");
@@ -1967,11 +1967,13 @@ static int compare(const char *file)
 	tap_ok(folded1 - folded0 > N_PROGS / 4,
 	       "folding was exercised: %lld OUTs sent in another OUT's exit",
 	       folded1 - folded0);
-	/* for the reader: what the module's traces did (-1: no such stat) */
-	tap_diag("module: traces %lld, trace jumps %lld, trace smc ends %lld",
-		 iob_global_stat("traces") - traces0,
-		 iob_global_stat("trace_jumps") - jumps0,
-		 iob_global_stat("trace_smc") - smc0);
+	/* the trace programs ran as traces: loops, and stores into code */
+	traces0 = iob_global_stat("traces") - traces0;
+	jumps0 = iob_global_stat("trace_jumps") - jumps0;
+	smc0 = iob_global_stat("trace_smc") - smc0;
+	tap_ok(traces0 > N_TRACE && jumps0 > N_TRACE && smc0 > 0,
+	       "traces were exercised: %lld traces, %lld jumps taken in them, %lld ended by a store into their code",
+	       traces0, jumps0, smc0);
 	return tap_finish();
 }
 
