@@ -57,6 +57,13 @@ puts:
 	jmp	puts
 1:	ret
 
+/* print the string at SI, then EAX as 8 hex digits */
+puthex:
+	push	%eax
+	call	puts
+	pop	%eax
+	/* fall through */
+
 /* print EAX as 8 hex digits */
 hex32:
 	mov	$8, %cx

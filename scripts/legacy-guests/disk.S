@@ -64,13 +64,11 @@ call:
 	jb	call
 
 	mov	$s_name, %si
-	call	puts
 	mov	%ebx, %eax
-	call	hex32
+	call	puthex
 	mov	$s_bad, %si
-	call	puts
 	mov	%ebp, %eax
-	call	hex32
+	call	puthex
 	mov	$s_nl, %si
 	call	puts
 	jmp	finish

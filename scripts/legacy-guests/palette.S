@@ -72,13 +72,11 @@ round:
 	jb	round
 
 	mov	$s_name, %si
-	call	puts
 	mov	%ebx, %eax
-	call	hex32
+	call	puthex
 	mov	$s_bad, %si
-	call	puts
 	mov	%ebp, %eax
-	call	hex32
+	call	puthex
 	mov	$s_nl, %si
 	call	puts
 	jmp	finish

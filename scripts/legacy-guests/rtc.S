@@ -67,13 +67,11 @@ call:
 	jb	call
 
 	mov	$s_name, %si
-	call	puts
 	mov	%ebx, %eax
-	call	hex32
+	call	puthex
 	mov	$s_val, %si
-	call	puts
 	mov	%ebp, %eax
-	call	hex32
+	call	puthex
 	mov	$s_dst, %si
 	call	puts
 	movzbl	dst, %eax

@@ -42,9 +42,8 @@
 	call	hash
 
 	mov	$s_name, %si
-	call	puts
 	mov	%ebx, %eax
-	call	hex32
+	call	puthex
 	mov	$s_nl, %si
 	call	puts
 	jmp	finish

@@ -68,9 +68,8 @@ char:
 	mov	%ax, %ds
 
 	mov	$s_name, %si
-	call	puts
 	mov	%ebx, %eax
-	call	hex32
+	call	puthex
 	mov	$s_cur, %si
 	call	puts
 	pop	%ax
