@@ -70,28 +70,21 @@ static void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg, unsigned int size,
 }
 
 /**
- * iob_exec_simple() - run a register move without KVM's emulator
- * @vcpu: the vCPU, RIP at the instruction
- * @insn: its decode
+ * iob_exec_move() - run a register move without KVM's emulator
+ * @vcpu: the vCPU, RIP at the instruction, RFLAGS.RF clear
+ * @insn: its decode, IOB_OP_MOV_IMM or IOB_OP_MOV_REG
  *
- * A register move, without the emulator (whose entry, decode and write
- * back cost about a thousand instructions each time). It writes one
- * register and no flags; what the emulator's write back would also do is
- * moot inside a block (no interrupt shadow, no pending exception, no
- * single-step) or done here: RIP, the PMU's instruction count, KVM's L1D
- * flush hint after emulation. RFLAGS.RF set (an instruction restarted
- * after a fault) is left to the emulator, which clears it.
- *
- * Return: true when done (false: not a register move, or RF set; nothing
- * was changed).
+ * The emulator's entry, decode and write back cost about a thousand
+ * instructions each time. A move writes one register and no flags; what
+ * the emulator's write back would also do is moot inside a block (no
+ * interrupt shadow, no pending exception, no single-step) or done here:
+ * RIP, the PMU's instruction count, KVM's L1D flush hint after emulation.
+ * It cannot fail (fold.c relies on that).
  */
-bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
+void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 {
 	unsigned long val;
 
-	if ((insn->op != IOB_OP_MOV_IMM && insn->op != IOB_OP_MOV_REG) ||
-	    (kvm_get_rflags(vcpu) & X86_EFLAGS_RF))
-		return false;
 	if (insn->op == IOB_OP_MOV_IMM)
 		val = insn->op_imm;
 	else
@@ -100,6 +93,25 @@ bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + insn->len);
 	iob_pmu_insn_retired(vcpu);
 	vcpu->arch.l1tf_flush_l1d = true;
+}
+
+/**
+ * iob_exec_simple() - run a register move, if it is one, as iob_exec_move()
+ * @vcpu: the vCPU, RIP at the instruction
+ * @insn: its decode
+ *
+ * RFLAGS.RF set (an instruction restarted after a fault) is left to the
+ * emulator, which clears it.
+ *
+ * Return: true when done (false: not a register move, or RF set; nothing
+ * was changed).
+ */
+bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
+{
+	if ((insn->op != IOB_OP_MOV_IMM && insn->op != IOB_OP_MOV_REG) ||
+	    (kvm_get_rflags(vcpu) & X86_EFLAGS_RF))
+		return false;
+	iob_exec_move(vcpu, insn);
 	return true;
 }
 

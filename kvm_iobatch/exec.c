@@ -325,10 +325,6 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		if (r <= 0) {
 			vs->off += len;
 			vs->active = !r && vs->pending && iob_exec_may_run(vs);
-			if (vs->pending == IOB_PENDING_FOLD_CUT) {
-				vs->active = false;
-				iob_count(vm, IOB_STAT_CUTS, 1);
-			}
 			if (!r && vs->pending)
 				iob_resume_after_userspace(vcpu, vs);
 			return r;

@@ -21,13 +21,19 @@
  * - RFLAGS.IF is clear (and the moves cannot set it), so no interrupt a
  *   device raises while the VMM handles an access could have been taken
  *   before the next one; nor TF, RF or any debugging;
- * - the events check runs at every boundary as everywhere in a block; an
- *   event seen before the run grows ends it with the accesses collected so
- *   far and RIP at the last of them. One that comes up after an OUT was
- *   retired (a PMI from its instruction count, an NMI or SMI from another
- *   thread) sends the collected accesses with RIP where the block stands,
- *   and the block ends there (IOB_PENDING_FOLD_CUT): the guest's result is
- *   stock's, only a VMM reading RIP during that exit sees it past the OUT.
+ * - no vPMU counter is enabled: KVM delivers the PMI of an emulated
+ *   instruction's count before the next instruction, which inside a run
+ *   would be after the next OUT;
+ * - events are checked at the boundary before each OUT joins: one seen
+ *   there ends the run, its exit at the last OUT collected. Past that
+ *   check the OUT before is retired and the moves run, and nothing may
+ *   stop the run until it reaches the next OUT: the exit of a run always
+ *   stands at an OUT, RIP at it, as stock KVM's exits do. An event that
+ *   comes up meanwhile can only come from elsewhere (an NMI or SMI from
+ *   another thread, a signal, a due reschedule: the moves raise none) and
+ *   is taken after the run, as if it had come a few instructions later.
+ *   (Once a run cut there exited with RIP past its last OUT, which stock
+ *   KVM never shows a VMM; vmm_edit_test caught it under load.)
  * An NMI or SMI that the VMM itself raises while handling a folded exit
  * arrives after the run, as with KVM's own `rep outs` (one exit for the
  * whole count). INs are not folded: the VMM would have to read N times
@@ -93,6 +99,29 @@ static unsigned int iob_fold_next(struct kvm_vcpu *vcpu,
 	return 0;
 }
 
+/*
+ * Retire the OUT before the next one of a run and run the register moves
+ * between them, from @off up to @at: iob_fold_next() checked that they are
+ * moves, so none of this can fail, exit or raise an event.
+ */
+static void iob_fold_step(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+			  struct iob_vcpu *vs, unsigned int len,
+			  unsigned int off, unsigned int at)
+{
+	iob_retire_io(vcpu, len);
+	while (off < at) {
+		struct iob_insn mv;
+		int l = iob_decode(vs->buf + off, vs->size - off, vs->mode, &mv);
+
+		if (WARN_ON_ONCE(l <= 0))
+			return;
+		iob_exec_move(vcpu, &mv);
+		iob_count(vm, IOB_STAT_INSNS, 1);
+		iob_count(vm, IOB_STAT_DIRECT, 1);
+		off += l;
+	}
+}
+
 /**
  * iob_fold_outs() - let more OUTs ride along with a pending userspace OUT
  * @vcpu: the vCPU, RIP at the OUT at @vs->off, its access set up for
@@ -101,50 +130,37 @@ static unsigned int iob_fold_next(struct kvm_vcpu *vcpu,
  * @vs: the block
  * @len: in: the OUT's length; out: the length of the last OUT of the run
  *
- * On return @vs->off is the offset of the last OUT of the run and the
- * access is set up for userspace with all the run's data; or, when an
- * event cut the run after an OUT was retired, @vs->off is where the block
- * stands, *@len is 0 and @vs->pending is IOB_PENDING_FOLD_CUT.
+ * On return @vs->off is the offset of the last OUT of the run, RIP is at
+ * it and the access is set up for userspace with all the run's data.
  */
 void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		   struct iob_vcpu *vs, unsigned int *len)
 {
-	unsigned int size = vcpu->arch.pio.size, n = 1, off = 0;
+	unsigned int size = vcpu->arch.pio.size, n = 1;
 	u16 port = vcpu->arch.pio.port;
 
-	if (!READ_ONCE(iob_fold) ||
+	if (!READ_ONCE(iob_fold) || vcpu->guest_debug ||
 	    (kvm_get_rflags(vcpu) &
-	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)))
+	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)) ||
+	    iob_guest_pmu_counting(vcpu))
 		return;
 
 	/* The PIO data page holds the data of the whole run. */
 	while (n < PAGE_SIZE / size) {
-		struct iob_insn out, mv;
-		unsigned int at;
+		unsigned int off = vs->off + *len, at;
+		struct iob_insn out;
 		unsigned long val;
 
-		off = vs->off + *len;
 		at = iob_fold_next(vcpu, vs, off, size, port, &out);
-		if (!at || iob_guest_event_pending(vcpu))
+		if (!at)
 			break;
 		/* once a run may grow: the bus could have taken the OUT */
 		if (n == 1 && kvm_io_bus_get_dev(vcpu->kvm, KVM_PIO_BUS, port))
 			break;
-		/* As the completion would: single-step is off (above). */
-		iob_retire_io(vcpu, *len);
-		while (off < at) {
-			int l = iob_decode(vs->buf + off, vs->size - off,
-					   vs->mode, &mv);
-
-			if (iob_guest_event_pending(vcpu) ||
-			    WARN_ON_ONCE(!iob_exec_simple(vcpu, &mv)))
-				goto cut;
-			iob_count(vm, IOB_STAT_INSNS, 1);
-			iob_count(vm, IOB_STAT_DIRECT, 1);
-			off += l;
-		}
+		/* the run's last boundary where an event may stop it */
 		if (iob_guest_event_pending(vcpu))
-			goto cut;
+			break;
+		iob_fold_step(vcpu, vm, vs, *len, off, at);
 		val = kvm_rax_read(vcpu);
 		memcpy(vcpu->arch.pio_data + n * size, &val, size);
 		n++;
@@ -159,11 +175,4 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	}
 	vcpu->arch.pio.count = n;
 	vcpu->run->io.count = n;
-	return;
-cut:
-	vcpu->arch.pio.count = n;
-	vcpu->run->io.count = n;
-	vs->pending = IOB_PENDING_FOLD_CUT;
-	vs->off = off;
-	*len = 0;
 }

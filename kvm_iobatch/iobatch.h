@@ -93,14 +93,12 @@ struct iob_stats {
  *                   KVM's completion (@saved_cui) finishes it
  * @IOB_PENDING_OUT: a later OUT, finished by resume.c
  * @IOB_PENDING_IN: a later IN, finished by resume.c
- * @IOB_PENDING_FOLD_CUT: folded OUTs, all retired, the block cut (fold.c)
  */
 enum iob_pending {
 	IOB_PENDING_NONE,
 	IOB_PENDING_KVM,
 	IOB_PENDING_OUT,
 	IOB_PENDING_IN,
-	IOB_PENDING_FOLD_CUT,
 };
 
 /**
@@ -328,6 +326,7 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 bool iob_guest_readable(struct kvm_vcpu *vcpu);
 bool iob_guest_batchable(struct kvm_vcpu *vcpu);
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu);
+bool iob_guest_pmu_counting(struct kvm_vcpu *vcpu);
 
 /* batch.c */
 int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
@@ -348,6 +347,7 @@ unsigned long iob_alu(unsigned int op, unsigned int size, unsigned long a,
 
 /* direct.c */
 bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
+void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
 bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 		     const struct iob_insn *insn);
 bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,

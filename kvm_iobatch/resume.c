@@ -59,10 +59,6 @@ static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 		return iob_retire_io(vcpu, vs->io_len);
 	case IOB_PENDING_IN:
 		return iob_finish_in(vcpu, vs);
-	case IOB_PENDING_FOLD_CUT:
-		/* every folded OUT was retired before the exit (fold.c) */
-		vcpu->arch.pio.count = 0;
-		return 1;
 	default:
 		WARN_ON_ONCE(1);
 		return 1;

@@ -389,6 +389,27 @@ GUEST(editf)
 	EDIT_HANDLERS
 END(editf)
 
+/*
+ * Long runs: IF clear, 128 rounds of 16 byte OUTs to port 0x3c9 (DX), a
+ * register move before each: the round number, then 1..15. A round fits
+ * in the default extent (49 bytes). Lines: the round's first OUT exits,
+ * OUTs 2-16 are one run (14 folded). Traces: one exit, and from round 2
+ * on a run starts at the round's first OUT (15 folded).
+ */
+GUEST(foldlong)
+	mov	$128, %cx
+	mov	$0x3c9, %dx
+1:	mov	%cl, %al
+	out	%al, %dx
+	.irp	v, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	mov	$\v, %al
+	out	%al, %dx
+	.endr
+	dec	%cx
+	jnz	1b
+	hlt
+END(foldlong)
+
 	.code32
 /* 32-bit protected mode: CMOS pair and VGA update, 32-bit operands. */
 GUEST(prot32)

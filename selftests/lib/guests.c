@@ -65,6 +65,13 @@ const struct guest_case guest_cases[] = {
 	  .coalesce_port = 0x70, .io_exits_batched = 5, .slack = 8,
 	  .stat = "folded", .folded = 8, T(1, 8, "folded"),
 	  .trace_folded = 11 },
+	/*
+	 * 128 rounds of 16 OUTs to one port: lines 1 exit and 14 folded
+	 * per round, traces 1 exit and 14 + 127 * 15 folded (guests.S)
+	 */
+	{ .name = "foldlong", G(foldlong), .io_exits_batched = 128,
+	  .slack = 2, .stat = "folded", .folded = 128 * 14,
+	  T(1, 2, "folded"), .trace_folded = 14 + 127 * 15 },
 };
 
 const unsigned int n_guest_cases = ARRAY_SIZE(guest_cases);

@@ -31,6 +31,7 @@ GUEST_DECL(fold);
 GUEST_DECL(fold_if);
 GUEST_DECL(fold_kern);
 GUEST_DECL(editf);
+GUEST_DECL(foldlong);
 
 /**
  * struct guest_case - one guest scenario

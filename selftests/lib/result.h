@@ -12,7 +12,7 @@
 #include "vmm.h"
 
 /* RIPs kept per run, for the first accesses */
-#define RESULT_MAX_RIPS	256
+#define RESULT_MAX_RIPS	2048
 
 struct run_result {
 	char name[64];
