@@ -278,7 +278,8 @@ pass:
  * @port: port
  * @in: 1 for IN
  *
- * Called through hook.c's redirect (which holds the module reference).
+ * Called through hook.c's redirect (no module reference: hook.c says why
+ * none is needed).
  *
  * Return: as kvm_fast_pio(): 1 to re-enter the guest, 0 to exit to
  * userspace.

@@ -11,14 +11,21 @@
  * state and its module reference, and hand both to the next VM allocated
  * at the same address.
  *
- * Lifetime: the redirect takes a module reference in the ftrace callback,
- * where unregister_ftrace_function() can wait for it; iob_fast_pio_hooked()
- * drops it. Calls of kvm_fast_pio() made from this module are not
+ * Lifetime, as livepatch's: a redirected call takes no module reference.
+ * Module exit unregisters the redirect and then waits, with
+ * synchronize_rcu_tasks(), until every task that was sent into this
+ * module's code has left it (a task in the middle of an exit handler has
+ * passed no RCU-tasks quiescent state). Per-VM state holds a reference
+ * (vm.c), so the module cannot go while a VM has state; a redirected call
+ * that would create state while the module is going finds try_module_get()
+ * failing and leaves the exit to KVM. (A reference per call cost two
+ * atomics on one cache line that every vCPU of the host shares, on every
+ * PIO exit.) Calls of kvm_fast_pio() made from this module are not
  * redirected.
  *
- * This file and the module reference are the only ftrace and module glue
- * around the exit handler (batch.c): in KVM, kvm_fast_pio() would call
- * iob_fast_pio() itself (Documentation/upstream.rst).
+ * This file is the only ftrace glue around the exit handler (batch.c): in
+ * KVM, kvm_fast_pio() would call iob_fast_pio() itself
+ * (Documentation/upstream.rst).
  */
 #include <linux/ftrace.h>
 #include <linux/kvm_host.h>
@@ -27,28 +34,16 @@
 
 #include "iobatch.h"
 
-/* Where the redirect goes: the exit handler, then drop the thunk's reference. */
-static int iob_fast_pio_hooked(struct kvm_vcpu *vcpu, int size,
-			       unsigned short port, int in)
-{
-	int r = iob_fast_pio(vcpu, size, port, in);
-
-	module_put(THIS_MODULE);
-	return r;
-}
-
 static void notrace iob_pio_thunk(unsigned long ip, unsigned long parent_ip,
 				  struct ftrace_ops *op,
 				  struct ftrace_regs *fregs)
 {
 	if (within_module(parent_ip, THIS_MODULE))
 		return;
-	if (!try_module_get(THIS_MODULE))
-		return;
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-	iob_ftrace_set_ip(fregs, (unsigned long)iob_fast_pio_hooked);
+	iob_ftrace_set_ip(fregs, (unsigned long)iob_fast_pio);
 #else
-	ftrace_get_regs(fregs)->ip = (unsigned long)iob_fast_pio_hooked;
+	ftrace_get_regs(fregs)->ip = (unsigned long)iob_fast_pio;
 #endif
 }
 

@@ -220,7 +220,8 @@ static void iob_vm_free_work(struct work_struct *work)
  * iob_vm_get() - the state of @kvm, created on first use
  * @kvm: the VM; called from its vCPU's PIO exit (may sleep)
  *
- * Return: the state, or NULL when it cannot be allocated.
+ * Return: the state, or NULL when it cannot be allocated or the module
+ * is going.
  */
 struct iob_vm *iob_vm_get(struct kvm *kvm)
 {
@@ -233,9 +234,14 @@ struct iob_vm *iob_vm_get(struct kvm *kvm)
 	vm = iob_vm_find(kvm);
 	if (vm)
 		goto out;
-	vm = kmem_cache_zalloc(iob_vm_cache, GFP_KERNEL_ACCOUNT);
-	if (!vm)
+	/* The module is going: no new state (hook.c, lifetime) */
+	if (!try_module_get(THIS_MODULE))
 		goto out;
+	vm = kmem_cache_zalloc(iob_vm_cache, GFP_KERNEL_ACCOUNT);
+	if (!vm) {
+		module_put(THIS_MODULE);
+		goto out;
+	}
 	vm->kvm = kvm;
 	vm->extent = IOB_EXTENT_GLOBAL;
 	INIT_RCU_WORK(&vm->free_rwork, iob_vm_free_work);
@@ -246,11 +252,10 @@ struct iob_vm *iob_vm_get(struct kvm *kvm)
 		free_percpu(vm->stats);
 		kvfree(vm->vcpus);
 		kmem_cache_free(iob_vm_cache, vm);
+		module_put(THIS_MODULE);
 		vm = NULL;
 		goto out;
 	}
-	/* Safe: the caller runs inside this module (see hook.c). */
-	__module_get(THIS_MODULE);
 	atomic_inc(&iob_nr_vms);
 	iob_debugfs_vm_add(vm);
 	spin_lock(&iob_vms_lock);
@@ -299,7 +304,8 @@ void iob_vm_destroyed(struct kvm *kvm)
  * @vm: the VM
  * @vcpu: one of its vCPUs, in its own ioctl (may sleep)
  *
- * Return: the state, or NULL when it cannot be allocated.
+ * Return: the state, or NULL when it cannot be allocated or the module
+ * is going.
  */
 struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu)
 {
