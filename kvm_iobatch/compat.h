@@ -73,16 +73,6 @@ static inline void iob_pmu_insn_retired(struct kvm_vcpu *vcpu)
 #endif
 }
 
-/**
- * iob_lapic_hv_timer_in_use() - does the VMX preemption timer run the
- * vCPU's LAPIC timer
- * @vcpu: the vCPU
- *
- * 6.12 no longer exports kvm_lapic_hv_timer_in_use(): read the field it
- * reads, which 6.1 has too (struct kvm_timer, lapic.h).
- *
- * Return: true when it does.
- */
 /* The vPMU's count of retired branch instructions, as the emulator's. */
 static inline void iob_pmu_branch_retired(struct kvm_vcpu *vcpu)
 {
@@ -94,6 +84,52 @@ static inline void iob_pmu_branch_retired(struct kvm_vcpu *vcpu)
 #endif
 }
 
+/**
+ * iob_write_tracked() - would KVM want to see a write to guest memory
+ * @kvm: the VM
+ *
+ * The emulator tells KVM's page-write tracking of every guest memory
+ * write it makes (kvm_page_track_write(), not exported): the shadow MMU
+ * zaps or updates shadow pages of guest page tables written that way, an
+ * external user (KVMGT) watches its pages. Neither matters while the VM
+ * has no indirect shadow pages and no external user, which is what a
+ * write made without the emulator needs. 6.1 lists the shadow MMU's own
+ * notifier with the external ones; 6.12 keeps external users alone in
+ * the list.
+ *
+ * Return: true when a write must go through the emulator.
+ */
+static inline bool iob_write_tracked(struct kvm *kvm)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	struct hlist_node *first;
+#endif
+
+	if (READ_ONCE(kvm->arch.indirect_shadow_pages))
+		return true;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#ifdef CONFIG_KVM_EXTERNAL_WRITE_TRACKING
+	return !hlist_empty(&kvm->arch.track_notifier_head.track_notifier_list);
+#else
+	return false;
+#endif
+#else
+	first = READ_ONCE(kvm->arch.track_notifier_head.track_notifier_list.first);
+	return first != &kvm->arch.mmu_sp_tracker.node ||
+	       READ_ONCE(first->next);
+#endif
+}
+
+/**
+ * iob_lapic_hv_timer_in_use() - does the VMX preemption timer run the
+ * vCPU's LAPIC timer
+ * @vcpu: the vCPU
+ *
+ * 6.12 no longer exports kvm_lapic_hv_timer_in_use(): read the field it
+ * reads, which 6.1 has too (struct kvm_timer, lapic.h).
+ *
+ * Return: true when it does.
+ */
 static inline bool iob_lapic_hv_timer_in_use(struct kvm_vcpu *vcpu)
 {
 	return lapic_in_kernel(vcpu) &&

@@ -249,12 +249,14 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 }
 
 /*
- * A load's linear address, as the emulator's __linearize() forms and
- * checks it outside 64-bit mode: false when the segment would fault or is
- * one this path leaves to the emulator (expand-down, unreadable code).
+ * A load's or a store's linear address, as the emulator's __linearize()
+ * forms and checks it outside 64-bit mode: false when the segment would
+ * fault or is one this path leaves to the emulator (expand-down,
+ * unreadable code; for a store any code segment, which real mode would
+ * let it write, and a read-only one).
  */
-static bool iob_load_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
-			    unsigned long *lin)
+static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
+			   bool write, unsigned long *lin)
 {
 	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	unsigned long ea = (unsigned long)(long)in->mem_disp, lim;
@@ -274,6 +276,8 @@ static bool iob_load_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 	if (((desc.type & 8) && !(desc.type & 2)) ||	/* unreadable code */
 	    (!(desc.type & 8) && (desc.type & 4)))	/* expand-down */
 		return false;
+	if (write && ((desc.type & 8) || !(desc.type & 2)))
+		return false;
 	lim = get_desc_limit(&desc);
 	if (desc.g)
 		lim = (lim << 12) | 0xfff;
@@ -292,13 +296,39 @@ static bool iob_direct_load(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 {
 	unsigned long lin, val = 0;
 
-	if (is_paging(vcpu) || !iob_load_linear(vcpu, in, &lin))
+	if (is_paging(vcpu) || !iob_mem_linear(vcpu, in, false, &lin))
 		return false;
 	if ((lin & ~PAGE_MASK) + in->op_size > PAGE_SIZE ||
 	    (lin & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE ||
 	    kvm_vcpu_read_guest(vcpu, lin, &val, in->op_size))
 		return false;
 	iob_reg_write(vcpu, in->op_dst, in->op_size, val);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	return true;
+}
+
+/*
+ * MOV [mem], reg without paging, as the emulator's write back writes
+ * guest RAM (emulator_write_phys()), while no write tracking needs to see
+ * it (iob_write_tracked()). MMIO, a read-only memslot (the write fails),
+ * the APIC page and an access across a page are left to the emulator.
+ * Dirty logging is kvm_vcpu_write_guest()'s, as for the emulator. A store
+ * into the block's own code is seen afterwards (exec.c), as after any
+ * store.
+ */
+static bool iob_direct_store(struct kvm_vcpu *vcpu, const struct iob_insn *in)
+{
+	unsigned long lin, val;
+
+	if (is_paging(vcpu) || iob_write_tracked(vcpu->kvm) ||
+	    !iob_mem_linear(vcpu, in, true, &lin))
+		return false;
+	if ((lin & ~PAGE_MASK) + in->op_size > PAGE_SIZE ||
+	    (lin & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE)
+		return false;
+	val = iob_reg_read(vcpu, in->op_src);
+	if (kvm_vcpu_write_guest(vcpu, lin, &val, in->op_size))
+		return false;
 	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
 	return true;
 }
@@ -350,6 +380,8 @@ bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 		return vs->trace && iob_direct_jump(vcpu, vs, insn);
 	case IOB_OP_LOAD:
 		return iob_direct_load(vcpu, insn);
+	case IOB_OP_STORE:
+		return vs->trace && iob_direct_store(vcpu, insn);
 	case IOB_OP_MOV_SREG:
 		return iob_direct_sreg(vcpu, insn);
 	default:

@@ -804,10 +804,11 @@ static void dec_alu_op(const struct iob_dec *d, struct iob_insn *out)
 }
 
 /*
- * Fill @out->op* and @out->mem_* for a load the executor runs itself:
- * MOV reg, [mem] (8A, 8B) in 16/32-bit code (no RIP-relative forms).
+ * Fill @out->op* and @out->mem_* for the moves between a register and
+ * memory the executor runs itself: MOV reg, [mem] (8A, 8B) and MOV [mem],
+ * reg (88, 89) in 16/32-bit code (no RIP-relative forms).
  */
-static void dec_load_op(const struct iob_dec *d, struct iob_insn *out)
+static void dec_mem_op(const struct iob_dec *d, struct iob_insn *out)
 {
 	unsigned int mod = d->modrm >> 6, rm = d->modrm & 7, ss = 0;
 	unsigned int reg = (d->modrm >> 3) & 7, disp_len = 0;
@@ -815,7 +816,7 @@ static void dec_load_op(const struct iob_dec *d, struct iob_insn *out)
 	static const u8 base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
 	static const u8 index16[8] = { 6, 7, 6, 7, 8, 8, 8, 8 };
 
-	if (d->map != MAP_1 || (d->op != 0x8a && d->op != 0x8b) ||
+	if (d->map != MAP_1 || d->op < 0x88 || d->op > 0x8b ||
 	    d->mode == IOB_MODE_64 || mod == 3)
 		return;
 	out->mem_base = IOB_REG_NONE;
@@ -853,10 +854,15 @@ static void dec_load_op(const struct iob_dec *d, struct iob_insn *out)
 	}
 	out->mem_disp = disp_len ? (s32)dec_imm_sx(d, disp_len) : 0;
 	out->mem_seg = d->seg ? d->seg - 1 : ss ? 2 : 3;
-	out->op = IOB_OP_LOAD;
 	out->op_size = d->op & 1 ? d->opsz : 1;
 	out->op_adsz = d->adsz;
-	out->op_dst = dec_reg(d, reg, 0x04, out->op_size);
+	if (d->op & 2) {
+		out->op = IOB_OP_LOAD;
+		out->op_dst = dec_reg(d, reg, 0x04, out->op_size);
+	} else {
+		out->op = IOB_OP_STORE;
+		out->op_src = dec_reg(d, reg, 0x04, out->op_size);
+	}
 }
 
 /* Fill @out->op* for the jumps the executor runs itself. */
@@ -945,7 +951,7 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 	} else if (out->kind == IOB_INSN_MEM) {
 		out->mem_write = !!(dec_class(&d) & C_MW);
 		out->sreg_load = d.map == MAP_1 && op == 0x8e;
-		dec_load_op(&d, out);
+		dec_mem_op(&d, out);
 		if (out->sreg_load && d.modrm >> 6 == 3) {
 			out->op = IOB_OP_MOV_SREG;
 			out->op_alu = (d.modrm >> 3) & 7;

@@ -207,8 +207,27 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 	st = err ? -1 : iob_vm_stat(&vm, sync ? "pio_exits" : stat);
 	tap_ok(st > 0, "%s%s: kvm_iobatch %s = %lld", c->name, mode,
 	       sync ? "pio_exits" : stat, st);
+	if (trace && !sync && c->trace_all_direct) {
+		long long insns = err ? -1 : iob_vm_stat(&vm, "insns_emulated");
+		long long io = err ? -1 : iob_vm_stat(&vm, "io_batched");
+		long long direct = err ? -1 : iob_vm_stat(&vm, "insns_direct");
+
+		tap_ok(insns > 0 && insns == io + direct,
+		       "%s%s: no instruction went through KVM's emulator (%lld run in blocks: %lld IO, %lld direct)",
+		       c->name, mode, insns, io, direct);
+	}
 	if (!err)
 		vmm_destroy(&vm);
+}
+
+/* Cases with one more check (trace pass, plain VMM): trace_all_direct */
+static unsigned int n_all_direct_cases(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < n_guest_cases; i++)
+		n += guest_cases[i].trace_all_direct;
+	return n;
 }
 
 #define SIGNAL_ROUNDS 100
@@ -331,7 +350,7 @@ static int compare(const char *file)
 		return tap_skip_all("cannot set kvm_iobatch's trace parameter: %s",
 				    strerror(-was));
 	tap_plan(2 * (n_guest_cases * N_VMM_MODES * 7 + n_folding_cases()) +
-		 2);
+		 n_all_direct_cases() + 2);
 	check_immediate_exit("module");
 	for (pass = 0; pass < 2; pass++) {
 		iob_set_trace(pass);

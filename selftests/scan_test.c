@@ -986,7 +986,10 @@ static void run_trace_cases(void)
 	run_trace_distance(&w);
 }
 
-/* Loads the executor runs itself: their memory operands. */
+/*
+ * Loads and stores the executor runs itself: their memory operands (for a
+ * store, "dst" is the stored register).
+ */
 static void run_load_cases(void)
 {
 	static const struct {
@@ -1017,8 +1020,19 @@ static void run_load_cases(void)
 		  IOB_REG_NONE, 0, 4, 0, "mov ebx, fs:[esp]" },
 		{ "\x8b\x05\x00\x00\x00\x00", 6, M64, IOB_OP_EMULATE, 0, 0, 0, 0,
 		  0, 0, 0, "64: rip-relative: the emulator's" },
-		{ "\x89\x07", 2, M32, IOB_OP_EMULATE, 0, 0, 0, 0, 0, 0, 0,
-		  "mov [edi], eax: a store, the emulator's" },
+		{ "\x89\x07", 2, M32, IOB_OP_STORE, 4, 0, 7, IOB_REG_NONE, 0,
+		  3, 0, "mov [edi], eax: a store" },
+		{ "\x26\x67\x88\x03", 4, M16, IOB_OP_STORE, 1, 0, 3,
+		  IOB_REG_NONE, 0, 0, 0,
+		  "16: mov es:[ebx], al (SeaVGABIOS DAC read loop)" },
+		{ "\x88\x65\x02", 3, M16, IOB_OP_STORE, 1, IOB_REG_AH + 0,
+		  7, IOB_REG_NONE, 0, 3, 2, "16: mov [di+2], ah" },
+		{ "\x66\x89\x46\xfc", 4, M16, IOB_OP_STORE, 4, 0, 5,
+		  IOB_REG_NONE, 0, 2, -4, "16: 66 mov [bp-4], eax: SS" },
+		{ "\x89\x05\x00\x00\x00\x00", 6, M64, IOB_OP_EMULATE, 0, 0,
+		  0, 0, 0, 0, 0, "64: rip-relative store: the emulator's" },
+		{ "\xc7\x07\x01\x00\x00\x00", 6, M32, IOB_OP_EMULATE, 0, 0,
+		  0, 0, 0, 0, 0, "mov dword [edi], 1: the emulator's" },
 		{ "\x8e\xc7", 2, M16, IOB_OP_MOV_SREG, 2, 0, 0, 0, 0, 0, 0,
 		  "16: mov es, di" },
 	};
@@ -1031,12 +1045,14 @@ static void run_load_cases(void)
 		ret = iob_decode(at_end(c[i].bytes, c[i].n), c[i].n, c[i].mode,
 				 &in);
 		snprintf(diag, sizeof(diag),
-			 "ret %d op %u size %u dst %u base %u index %u scale %u seg %u disp %d",
-			 ret, in.op, in.op_size, in.op_dst, in.mem_base,
+			 "ret %d op %u size %u dst %u src %u base %u index %u scale %u seg %u disp %d",
+			 ret, in.op, in.op_size, in.op_dst, in.op_src, in.mem_base,
 			 in.mem_index, in.mem_scale, in.mem_seg, in.mem_disp);
 		ok = ret == (int)c[i].n && in.op == c[i].op;
-		if (c[i].op == IOB_OP_LOAD)
-			ok &= in.op_size == c[i].size && in.op_dst == c[i].dst &&
+		if (c[i].op == IOB_OP_LOAD || c[i].op == IOB_OP_STORE)
+			ok &= in.op_size == c[i].size &&
+			      (c[i].op == IOB_OP_LOAD ? in.op_dst : in.op_src) ==
+			      c[i].dst &&
 			      in.mem_base == c[i].base &&
 			      in.mem_index == c[i].index &&
 			      in.mem_scale == c[i].scale &&
@@ -1044,7 +1060,7 @@ static void run_load_cases(void)
 			      in.mem_disp == c[i].disp;
 		if (c[i].op == IOB_OP_MOV_SREG)
 			ok &= in.op_alu == 0 && in.op_src == 7;
-		report(ok, diag, "load %s-bit: %s", mode_name[c[i].mode],
+		report(ok, diag, "load/store %s-bit: %s", mode_name[c[i].mode],
 		       c[i].name);
 	}
 }

@@ -78,6 +78,8 @@ enum iob_jump {
  * @IOB_OP_JMP: JMP rel
  * @IOB_OP_LOOP: LOOPNE, LOOPE, LOOP, JCXZ (@op_alu 0-3, E0-E3)
  * @IOB_OP_LOAD: MOV reg, [mem] (8A, 8B) in 16/32-bit code: @mem_*
+ * @IOB_OP_STORE: MOV [mem], reg (88, 89) in 16/32-bit code: @mem_*, the
+ *                stored register in @op_src
  * @IOB_OP_MOV_SREG: MOV ES/DS/FS/GS, reg (8E, register form; @op_alu:
  *                   the segment register, @op_src the source)
  */
@@ -94,6 +96,7 @@ enum iob_op {
 	IOB_OP_LOOP,
 	IOB_OP_LOAD,
 	IOB_OP_MOV_SREG,
+	IOB_OP_STORE,
 };
 
 /* Register numbers of struct iob_insn: 0-15 as encoded (RAX..R15), and */
@@ -112,16 +115,17 @@ enum iob_op {
  * @op_size: operand size in bytes (1, 2, 4, 8) of @op
  * @op_adsz: address size in bytes (2, 4, 8): LOOP's count register
  * @op_dst: register written by @op (ALU, TEST: the first operand)
- * @op_src: register read by IOB_OP_MOV_REG, IOB_OP_ALU, IOB_OP_TEST
+ * @op_src: register read by IOB_OP_MOV_REG, IOB_OP_ALU, IOB_OP_TEST,
+ *          IOB_OP_STORE
  * @op_alu: see enum iob_op
  * @op_has_imm: IOB_OP_ALU, IOB_OP_TEST: the source is @op_imm
  * @op_imm: the immediate of IOB_OP_MOV_IMM, as encoded (not extended);
  *          of IOB_OP_ALU and IOB_OP_TEST, sign-extended to 64 bits
- * @mem_base: IOB_OP_LOAD: base register, or IOB_REG_NONE
- * @mem_index: IOB_OP_LOAD: index register, or IOB_REG_NONE
- * @mem_scale: IOB_OP_LOAD: index scale, log2
- * @mem_seg: IOB_OP_LOAD: segment register (0-5, ES CS SS DS FS GS)
- * @mem_disp: IOB_OP_LOAD: displacement, sign-extended
+ * @mem_base: IOB_OP_LOAD, IOB_OP_STORE: base register, or IOB_REG_NONE
+ * @mem_index: IOB_OP_LOAD, IOB_OP_STORE: index register, or IOB_REG_NONE
+ * @mem_scale: IOB_OP_LOAD, IOB_OP_STORE: index scale, log2
+ * @mem_seg: IOB_OP_LOAD, IOB_OP_STORE: segment register (0-5, ES CS SS DS FS GS)
+ * @mem_disp: IOB_OP_LOAD, IOB_OP_STORE: displacement, sign-extended
  * @jump: for IOB_INSN_JUMP, see enum iob_jump
  * @mem_write: for IOB_INSN_MEM and IOB_INSN_JUMP, the instruction may
  *             write memory (a store, a read-modify-write, PUSH, CALL)

@@ -23,11 +23,13 @@
 #define T(e, s, st) .trace_exits = (e), .trace_slack = (s), .trace_stat = (st)
 
 const struct guest_case guest_cases[] = {
+	/* with traces, the store into RAM runs without the emulator */
 	{ .name = "cmos", G(cmos), .io_exits_batched = 8, .slack = 2,
-	  .stat = "exits_saved", T(1, 2, "trace_jumps") },
+	  .stat = "exits_saved", T(1, 2, "trace_jumps"),
+	  .trace_all_direct = true },
 	{ .name = "cmos_coalesced", G(cmos), .coalesce_port = 0x70,
 	  .io_exits_batched = 8, .slack = 2, .stat = "exits_saved",
-	  T(1, 2, "trace_jumps") },
+	  T(1, 2, "trace_jumps"), .trace_all_direct = true },
 	{ .name = "vga", G(vga), .io_exits_batched = 8, .slack = 2,
 	  .stat = "user_resumes", T(1, 2, "trace_jumps") },
 	{ .name = "pit", G(pit), .irqchip = 1, .io_exits_batched = 9,
@@ -71,7 +73,8 @@ const struct guest_case guest_cases[] = {
 	 */
 	{ .name = "foldlong", G(foldlong), .io_exits_batched = 128,
 	  .slack = 2, .stat = "folded", .folded = 128 * 14,
-	  T(1, 2, "folded"), .trace_folded = 14 + 127 * 15 },
+	  T(1, 2, "folded"), .trace_folded = 14 + 127 * 15,
+	  .trace_all_direct = true },
 };
 
 const unsigned int n_guest_cases = ARRAY_SIZE(guest_cases);

@@ -52,6 +52,9 @@ GUEST_DECL(foldlong);
  * @trace_slack: @slack for trace blocks
  * @trace_stat: @stat for trace blocks
  * @trace_folded: @folded for trace blocks
+ * @trace_all_direct: with traces (and a VMM that leaves the vCPU alone),
+ *                    every instruction but the IO ones runs without KVM's
+ *                    emulator: insns_emulated = io_batched + insns_direct
  */
 struct guest_case {
 	const char *name;
@@ -67,6 +70,7 @@ struct guest_case {
 	long trace_slack;
 	const char *trace_stat;
 	unsigned int trace_folded;
+	bool trace_all_direct;
 };
 
 /*
