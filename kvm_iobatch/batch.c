@@ -176,13 +176,12 @@ none:
 }
 
 /* Is the instruction at vs->off the one that exited? */
-static bool iob_first_is_exit(const struct iob_vcpu *vs, int io_size,
+static bool iob_first_is_exit(struct iob_vcpu *vs, int io_size,
 			      u16 port, int in)
 {
 	struct iob_insn insn;
 
-	return iob_decode(vs->buf + vs->off, vs->size - vs->off, vs->mode,
-			  &insn) > 0 &&
+	return iob_decode_at(vs, vs->off, &insn) > 0 &&
 	       insn.kind == IOB_INSN_IO && insn.io_size == io_size &&
 	       insn.io_in == !!in && (insn.io_dx || insn.io_port == port);
 }
@@ -239,6 +238,7 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	vs->lin = w.lin - vs->last.back;
 	vs->off = vs->last.back;
 	vs->size = size;
+	vs->dc_valid = 0;	/* vs->buf was filled anew */
 	/*
 	 * An event due before the block's second instruction ends it there:
 	 * a block cut at its first boundary, counted as such.
@@ -261,7 +261,6 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	vs->n_run = 0;
 	vs->since_io = 0;
 	vs->active = true;
-	vs->ahead_off = 0;
 	vs->pending = IOB_PENDING_NONE;
 	vs->saved_cui = NULL;
 	*ret = iob_exec_block(vcpu, vm, vs, false);

@@ -56,6 +56,36 @@ static __always_inline void iob_ftrace_set_ip(struct ftrace_regs *fregs,
 }
 
 /**
+ * iob_pmu_counting() - may the vPMU count an instruction KVM retires
+ * @vcpu: the vCPU
+ *
+ * kvm_pmu_trigger_event() counts an emulated instruction only in a
+ * general purpose counter whose event select has the enable bit, or in an
+ * enabled fixed counter (pmc_speculative_in_use() in 6.1 and 6.12), and
+ * delivers an overflow's PMI at the next VM entry, before the guest's next
+ * instruction. With none enabled it does
+ * nothing, after walking every valid counter through two static calls
+ * each: about 240 instructions, more than many a whole instruction the
+ * executor runs, and paid for every instruction of a block. Any enabled
+ * counter, whatever its event, counts here.
+ *
+ * Return: true when some vPMU counter is enabled.
+ */
+static inline bool iob_pmu_counting(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+	unsigned int i, n = min_t(unsigned int, pmu->nr_arch_gp_counters,
+				  ARRAY_SIZE(pmu->gp_counters));
+
+	if (pmu->fixed_ctr_ctrl)
+		return true;
+	for (i = 0; i < n; i++)
+		if (pmu->gp_counters[i].eventsel & ARCH_PERFMON_EVENTSEL_ENABLE)
+			return true;
+	return false;
+}
+
+/**
  * iob_pmu_insn_retired() - count one retired instruction for the guest PMU
  * @vcpu: the vCPU whose instruction KVM, not the CPU, retired
  *
@@ -66,6 +96,8 @@ static __always_inline void iob_ftrace_set_ip(struct ftrace_regs *fregs,
  */
 static inline void iob_pmu_insn_retired(struct kvm_vcpu *vcpu)
 {
+	if (!iob_pmu_counting(vcpu))
+		return;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 	kvm_pmu_trigger_event(vcpu, kvm_pmu_eventsel.INSTRUCTIONS_RETIRED);
 #else
@@ -76,6 +108,8 @@ static inline void iob_pmu_insn_retired(struct kvm_vcpu *vcpu)
 /* The vPMU's count of retired branch instructions, as the emulator's. */
 static inline void iob_pmu_branch_retired(struct kvm_vcpu *vcpu)
 {
+	if (!iob_pmu_counting(vcpu))
+		return;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 	kvm_pmu_trigger_event(vcpu,
 			      kvm_pmu_eventsel.BRANCH_INSTRUCTIONS_RETIRED);

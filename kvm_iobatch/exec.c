@@ -213,15 +213,42 @@ static bool iob_trace_step(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	return true;
 }
 
-/* The instruction at vs->off, decoded (by fold.c, or now). */
-static int iob_exec_decode(struct iob_vcpu *vs, struct iob_insn *insn)
+/**
+ * iob_decode_at() - the decode of the block's instruction at @off
+ * @vs: the block, @off < @vs->size
+ * @off: offset in @vs->buf
+ * @insn: result
+ *
+ * A decode costs about 200 instructions (measured under -icount), and a
+ * trace runs the same few instructions round after round, each round
+ * after a userspace exit: decodes of @vs->buf are kept in @vs->dc until
+ * the next block starts and fills @vs->buf anew (batch.c empties it).
+ *
+ * Return: the length, or 0 when undecodable or truncated.
+ */
+int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
+		  struct iob_insn *insn)
 {
-	if (vs->off && vs->ahead_off == vs->off) {
-		*insn = vs->ahead;
+	unsigned int i = off % IOB_DCACHE;
+	int len;
+
+	if ((vs->dc_valid & BIT_ULL(i)) && vs->dc_off[i] == off) {
+		*insn = vs->dc[i];
 		return insn->len;
 	}
-	return iob_decode(vs->buf + vs->off, vs->size - vs->off, vs->mode,
-			  insn);
+	len = iob_decode(vs->buf + off, vs->size - off, vs->mode, insn);
+	if (len > 0) {
+		vs->dc[i] = *insn;
+		vs->dc_off[i] = off;
+		vs->dc_valid |= BIT_ULL(i);
+	}
+	return len;
+}
+
+/* The instruction at vs->off, decoded. */
+static int iob_exec_decode(struct iob_vcpu *vs, struct iob_insn *insn)
+{
+	return iob_decode_at(vs, vs->off, insn);
 }
 
 /* Is @insn one the block may run (as the scan found it, and here)? */

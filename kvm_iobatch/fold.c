@@ -61,27 +61,15 @@ static unsigned int iob_fold_next(struct kvm_vcpu *vcpu,
 				  unsigned int size, u16 port,
 				  struct iob_insn *out)
 {
-	bool first = true;
-
 	while (off < vs->size) {
 		int len;
 
 		if (vs->trace && !iob_trace_has(&vs->map, off))
 			return 0;
-		len = iob_decode(vs->buf + off, vs->size - off, vs->mode, out);
-
+		/* kept: mostly the run ends here, and the executor goes on */
+		len = iob_decode_at(vs, off, out);
 		if (len <= 0)
 			return 0;
-		/*
-		 * Mostly the run ends right here (another port, an ALU
-		 * instruction); the executor then needs this decode after
-		 * the exit, so it is kept rather than made twice.
-		 */
-		if (first) {
-			vs->ahead = *out;
-			vs->ahead_off = off;
-			first = false;
-		}
 		if (out->kind == IOB_INSN_IO) {
 			if (out->io_in || out->io_size != size)
 				return 0;
@@ -111,7 +99,7 @@ static void iob_fold_step(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	iob_retire_io(vcpu, len);
 	while (off < at) {
 		struct iob_insn mv;
-		int l = iob_decode(vs->buf + off, vs->size - off, vs->mode, &mv);
+		int l = iob_decode_at(vs, off, &mv);
 
 		if (WARN_ON_ONCE(l <= 0))
 			return;
@@ -142,7 +130,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	if (!READ_ONCE(iob_fold) || vcpu->guest_debug ||
 	    (kvm_get_rflags(vcpu) &
 	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)) ||
-	    iob_guest_pmu_counting(vcpu))
+	    iob_pmu_counting(vcpu))
 		return;
 
 	/* The PIO data page holds the data of the whole run. */

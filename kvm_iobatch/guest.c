@@ -226,29 +226,3 @@ bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 		return false;
 	return kvm_cpu_has_interrupt(vcpu) || iob_hv_timer_due(vcpu);
 }
-
-/**
- * iob_guest_pmu_counting() - may a retired instruction raise a PMI
- * @vcpu: the vCPU
- *
- * KVM counts the instructions it emulates in the vPMU
- * (kvm_pmu_trigger_event()) and delivers an overflow's PMI at the next VM
- * entry, that is before the guest's next instruction. Any enabled general
- * purpose or fixed counter may count them; whether it does depends on its
- * event and KVM's version, so any one counts here.
- *
- * Return: true when some vPMU counter is enabled.
- */
-bool iob_guest_pmu_counting(struct kvm_vcpu *vcpu)
-{
-	struct kvm_pmu *pmu = &vcpu->arch.pmu;
-	unsigned int i, n = min_t(unsigned int, pmu->nr_arch_gp_counters,
-				  ARRAY_SIZE(pmu->gp_counters));
-
-	if (pmu->fixed_ctr_ctrl)
-		return true;
-	for (i = 0; i < n; i++)
-		if (pmu->gp_counters[i].eventsel & ARCH_PERFMON_EVENTSEL_ENABLE)
-			return true;
-	return false;
-}

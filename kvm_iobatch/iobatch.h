@@ -148,6 +148,9 @@ struct iob_desc {
 	struct iob_trace map;
 };
 
+/* Decodes kept per vCPU (struct iob_vcpu, @dc): one bit each in @dc_valid */
+#define IOB_DCACHE 64
+
 /**
  * struct iob_vcpu - per-vCPU block state, valid between the exit that
  * started a block and the end of the block
@@ -160,9 +163,10 @@ struct iob_desc {
  * @io_lin: linear address of the pending IO instruction
  * @io_len: its length
  * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
- * @ahead: the decode of the instruction at @ahead_off, made ahead of its
- *         turn (fold.c looks past a userspace OUT); @ahead_off 0: none
- * @ahead_off: see @ahead
+ * @dc_valid: bit i: @dc[i] is the decode of the instruction at @dc_off[i]
+ * @dc_off: see @dc_valid
+ * @dc: decodes of @buf's instructions, slot = offset % IOB_DCACHE
+ *      (exec.c, iob_decode_at()); emptied when a block starts
  * @memo_rip: RIP of the vCPU's last exit with no block to run
  * @memo_left: exits at @memo_rip still passed to KVM without a lookup
  * @trace: the block is a trace: @map says where it may run
@@ -185,8 +189,9 @@ struct iob_vcpu {
 	u64 io_lin;
 	unsigned int io_len;
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
-	struct iob_insn ahead;
-	unsigned int ahead_off;
+	u64 dc_valid;
+	u16 dc_off[IOB_DCACHE];
+	struct iob_insn dc[IOB_DCACHE];
 	unsigned long memo_rip;
 	unsigned int memo_left;
 	bool trace;
@@ -326,7 +331,6 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 bool iob_guest_readable(struct kvm_vcpu *vcpu);
 bool iob_guest_batchable(struct kvm_vcpu *vcpu);
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu);
-bool iob_guest_pmu_counting(struct kvm_vcpu *vcpu);
 
 /* batch.c */
 int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
@@ -346,6 +350,8 @@ unsigned long iob_alu(unsigned int op, unsigned int size, unsigned long a,
 		      unsigned long b, unsigned long *rflags);
 
 /* direct.c */
+int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
+		  struct iob_insn *insn);
 bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
 void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
 bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
