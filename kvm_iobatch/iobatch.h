@@ -53,28 +53,49 @@ extern bool iob_trace;
 
 /**
  * enum iob_stat - counters kept per VM and globally
+ * @IOB_STAT_EXITS: PIO exits seen (non-string)
+ * @IOB_STAT_PASSED: exits left to stock KVM untouched
+ * @IOB_STAT_BLOCKS: blocks started (>= 2 IO insns)
+ * @IOB_STAT_INSNS: instructions run inside blocks (emulator or direct)
+ * @IOB_STAT_IO_BATCHED: IO instructions run inside blocks
+ * @IOB_STAT_EXITS_SAVED: IO instructions that needed no exit
+ * @IOB_STAT_SCANS: extents scanned
+ * @IOB_STAT_HITS: table hits with a matching hash
+ * @IOB_STAT_MISMATCHES: table hits with a changed hash
+ * @IOB_STAT_SINGLES: exits with no other IO insn in the extent
+ * @IOB_STAT_USER_RESUMES: blocks continued after userspace IO
+ * @IOB_STAT_CUTS: blocks cut early (event, fault, signal)
+ * @IOB_STAT_TABLE_FULL: entries not stored: table at its bound
+ * @IOB_STAT_READ_FAULTS: guest code that could not be read
+ * @IOB_STAT_DIRECT: block instructions run without the emulator
+ * @IOB_STAT_FOLDED: OUTs sent in another OUT's userspace exit
+ * @IOB_STAT_TRACES: blocks started that are traces
+ * @IOB_STAT_JUMPS: jumps taken inside traces
+ * @IOB_STAT_SMC: traces ended by a write into their code
+ * @IOB_STAT_TRACE_DROPPED: trace sites dropped: work without IO
+ * @IOB_STAT_NR: the number of counters
  */
 enum iob_stat {
-	IOB_STAT_EXITS,		/* PIO exits seen (non-string) */
-	IOB_STAT_PASSED,	/* exits left to stock KVM untouched */
-	IOB_STAT_BLOCKS,	/* blocks started (>= 2 IO insns) */
-	IOB_STAT_INSNS,		/* instructions emulated inside blocks */
-	IOB_STAT_IO_BATCHED,	/* IO instructions emulated inside blocks */
-	IOB_STAT_EXITS_SAVED,	/* IO instructions that needed no exit */
-	IOB_STAT_SCANS,		/* extents scanned */
-	IOB_STAT_HITS,		/* table hits with a matching hash */
-	IOB_STAT_MISMATCHES,	/* table hits with a changed hash */
-	IOB_STAT_SINGLES,	/* exits with no other IO insn in the extent */
-	IOB_STAT_USER_RESUMES,	/* blocks continued after userspace IO */
-	IOB_STAT_CUTS,		/* blocks cut early (event, fault, signal) */
-	IOB_STAT_TABLE_FULL,	/* entries not stored: table at its bound */
-	IOB_STAT_READ_FAULTS,	/* guest code that could not be read */
-	IOB_STAT_DIRECT,	/* block instructions run without the emulator */
-	IOB_STAT_FOLDED,	/* OUTs sent in another OUT's userspace exit */
-	IOB_STAT_TRACES,	/* blocks started that are traces */
-	IOB_STAT_JUMPS,		/* jumps taken inside traces */
-	IOB_STAT_SMC,		/* traces ended by a write into their code */
-	IOB_STAT_TRACE_DROPPED,	/* trace sites dropped: work without IO */
+	IOB_STAT_EXITS,
+	IOB_STAT_PASSED,
+	IOB_STAT_BLOCKS,
+	IOB_STAT_INSNS,
+	IOB_STAT_IO_BATCHED,
+	IOB_STAT_EXITS_SAVED,
+	IOB_STAT_SCANS,
+	IOB_STAT_HITS,
+	IOB_STAT_MISMATCHES,
+	IOB_STAT_SINGLES,
+	IOB_STAT_USER_RESUMES,
+	IOB_STAT_CUTS,
+	IOB_STAT_TABLE_FULL,
+	IOB_STAT_READ_FAULTS,
+	IOB_STAT_DIRECT,
+	IOB_STAT_FOLDED,
+	IOB_STAT_TRACES,
+	IOB_STAT_JUMPS,
+	IOB_STAT_SMC,
+	IOB_STAT_TRACE_DROPPED,
 	IOB_STAT_NR,
 };
 
