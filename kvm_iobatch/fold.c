@@ -145,9 +145,15 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		/* once a run may grow: the bus could have taken the OUT */
 		if (n == 1 && kvm_io_bus_get_dev(vcpu->kvm, KVM_PIO_BUS, port))
 			break;
-		/* the run's last boundary where an event may stop it */
-		if (iob_guest_event_pending(vcpu))
+		/*
+		 * The run's last boundary where an event may stop it: a run
+		 * cut short, counted as such (pio_batch_test knows a run's
+		 * length unless something was cut)
+		 */
+		if (iob_guest_event_pending(vcpu)) {
+			iob_count(vm, IOB_STAT_CUTS, 1);
 			break;
+		}
 		iob_fold_step(vcpu, vm, vs, *len, off, at);
 		val = kvm_rax_read(vcpu);
 		memcpy(vcpu->arch.pio_data + n * size, &val, size);

@@ -64,7 +64,8 @@ extern bool iob_trace;
  * @IOB_STAT_MISMATCHES: table hits with a changed hash
  * @IOB_STAT_SINGLES: exits with no other IO insn in the extent
  * @IOB_STAT_USER_RESUMES: blocks continued after userspace IO
- * @IOB_STAT_CUTS: blocks cut early (event, fault, signal)
+ * @IOB_STAT_CUTS: blocks, or runs of folded OUTs, cut early (event,
+ *                 fault, signal)
  * @IOB_STAT_TABLE_FULL: entries not stored: table at its bound
  * @IOB_STAT_READ_FAULTS: guest code that could not be read
  * @IOB_STAT_DIRECT: block instructions run without the emulator
