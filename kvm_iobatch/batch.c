@@ -287,16 +287,8 @@ int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, int in)
 {
 	int r;
 
-	/* Else stock KVM; hook.c does not redirect calls made from here. */
-	if (!iob_handle_pio(vcpu, size, port, in, &r)) {
-		r = kvm_fast_pio(vcpu, size, port, in);
-		/*
-		 * Never a tail call: hook.c knows this call by its return
-		 * address inside the module. As a jump, KVM's caller would be
-		 * the return address, and the call redirected here again,
-		 * for ever (seen: a soft lockup at the first exit passed on).
-		 */
-		barrier();
-	}
+	/* Else stock KVM (hook_entry.S does not redirect this call) */
+	if (!iob_handle_pio(vcpu, size, port, in, &r))
+		r = iob_stock_fast_pio(vcpu, size, port, in);
 	return r;
 }

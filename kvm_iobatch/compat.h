@@ -32,26 +32,49 @@
 	 LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0))
 #error "kvm-iobatch: only Linux 6.1 and 6.12 are supported"
 #endif
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS
+#error "kvm-iobatch: needs CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS (hook.c)"
+#endif
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
 #error "kvm-iobatch: after 6.12 KVM exports kvm_fast_pio() to kvm-amd/kvm-intel only; see Documentation/upstream.rst"
 #endif
 
 /**
- * iob_ftrace_set_ip() - make a traced function return into another one
- * @fregs: the registers the ftrace callback got
- * @ip: where the traced call goes instead
+ * iob_ftrace_direct_register() - make the traced sites of @ops call @addr
+ * @ops: an ftrace_ops with its filter set and no callback
+ * @addr: the code the sites call directly
  *
- * The helper was renamed between 6.1 and 6.12 (it sets regs.ip in both);
- * both need DYNAMIC_FTRACE_WITH_ARGS, which Debian's x86 kernels have
- * (hook.c falls back to FTRACE_OPS_FL_SAVE_REGS without it).
+ * 6.12 renamed 6.1's register_ftrace_direct_multi() (6.1's
+ * register_ftrace_direct() took a single site); both need
+ * DYNAMIC_FTRACE_WITH_DIRECT_CALLS, which Debian's x86 kernels have.
+ *
+ * Return: 0 or a negative errno from ftrace.
  */
-static __always_inline void iob_ftrace_set_ip(struct ftrace_regs *fregs,
-					      unsigned long ip)
+static inline int iob_ftrace_direct_register(struct ftrace_ops *ops,
+					     unsigned long addr)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-	ftrace_regs_set_instruction_pointer(fregs, ip);
+	return register_ftrace_direct(ops, addr);
 #else
-	ftrace_instruction_pointer_set(fregs, ip);
+	return register_ftrace_direct_multi(ops, addr);
+#endif
+}
+
+/**
+ * iob_ftrace_direct_unregister() - undo iob_ftrace_direct_register()
+ * @ops: as registered
+ * @addr: as registered
+ *
+ * Also frees the filter, so that @ops can be registered again.
+ */
+static inline void iob_ftrace_direct_unregister(struct ftrace_ops *ops,
+						unsigned long addr)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	unregister_ftrace_direct(ops, addr, true);
+#else
+	unregister_ftrace_direct_multi(ops, addr);
+	ftrace_free_filter(ops);
 #endif
 }
 

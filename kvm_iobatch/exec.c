@@ -115,7 +115,8 @@ static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	int r;
 
 	if (!vs->n_run) {
-		r = kvm_fast_pio(vcpu, insn->io_size, port, insn->io_in);
+		r = iob_stock_fast_pio(vcpu, insn->io_size, port,
+				       insn->io_in);
 		if (!r && vcpu->arch.complete_userspace_io)
 			vs->pending = IOB_PENDING_KVM;
 		return r;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Redirects into stock KVM, without patching kvm.ko: ftrace with
- * FTRACE_OPS_FL_IPMODIFY (the livepatch mechanism) turns calls of
- * kvm_fast_pio() made by kvm_amd/kvm_intel into calls of iob_fast_pio(),
- * and a second ftrace callback tells us when KVM destroys a VM.
+ * Redirects into stock KVM, without patching kvm.ko: an ftrace direct
+ * call (the mechanism of BPF trampolines) turns calls of kvm_fast_pio()
+ * made by kvm_amd/kvm_intel into calls of iob_fast_pio() (hook_entry.S),
+ * and an ftrace callback tells us when KVM destroys a VM.
  *
- * Both are FTRACE_OPS_FL_PERMANENT, as livepatch's: `sysctl
+ * The callback is FTRACE_OPS_FL_PERMANENT, as livepatch's: `sysctl
  * kernel.ftrace_enabled=0` is refused (EBUSY) while the module is loaded,
  * instead of silently stopping them: a VM destroyed unseen would leak its
  * state and its module reference, and hand both to the next VM allocated
@@ -20,8 +20,8 @@
  * that would create state while the module is going finds try_module_get()
  * failing and leaves the exit to KVM. (A reference per call cost two
  * atomics on one cache line that every vCPU of the host shares, on every
- * PIO exit.) Calls of kvm_fast_pio() made from this module are not
- * redirected.
+ * PIO exit.) The module's own calls of kvm_fast_pio(), all through
+ * iob_stock_fast_pio(), are not redirected.
  *
  * This file is the only ftrace glue around the exit handler (batch.c): in
  * KVM, kvm_fast_pio() would call iob_fast_pio() itself
@@ -33,19 +33,6 @@
 #include <linux/rcupdate_wait.h>
 
 #include "iobatch.h"
-
-static void notrace iob_pio_thunk(unsigned long ip, unsigned long parent_ip,
-				  struct ftrace_ops *op,
-				  struct ftrace_regs *fregs)
-{
-	if (within_module(parent_ip, THIS_MODULE))
-		return;
-#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-	iob_ftrace_set_ip(fregs, (unsigned long)iob_fast_pio);
-#else
-	ftrace_get_regs(fregs)->ip = (unsigned long)iob_fast_pio;
-#endif
-}
 
 static void notrace iob_destroy_thunk(unsigned long ip,
 				      unsigned long parent_ip,
@@ -59,21 +46,18 @@ static void notrace iob_destroy_thunk(unsigned long ip,
 }
 
 /*
- * Where ftrace can hand the callback the argument registers only (x86
- * since 5.11), it uses its lighter trampoline, as livepatch does: the
- * redirect needs to set the instruction pointer, nothing else. The thunk
- * calls nothing traceable, so it needs no recursion protection from
- * ftrace (FTRACE_OPS_FL_RECURSION would route it through
- * ftrace_ops_assist_func() on every exit).
+ * A direct call (hook_entry.S): the site in kvm_fast_pio() calls
+ * iob_pio_entry itself, with no ftrace trampoline, no saved registers and
+ * no callback in between. The ftrace_ops with a callback that set the
+ * instruction pointer (livepatch's way) cost about 120 instructions on
+ * every PIO exit, batched or not (Documentation/bench.rst).
+ *
+ * Not FTRACE_OPS_FL_PERMANENT (ftrace sets a direct call's flags itself),
+ * but the destroy callback below is, and that is what makes ftrace refuse
+ * `sysctl kernel.ftrace_enabled=0`. Were the redirect ever off, every
+ * exit would simply go to stock KVM.
  */
-static struct ftrace_ops iob_pio_ops = {
-	.func = iob_pio_thunk,
-	.flags = FTRACE_OPS_FL_IPMODIFY |
-#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-		 FTRACE_OPS_FL_SAVE_REGS |
-#endif
-		 FTRACE_OPS_FL_PERMANENT,
-};
+static struct ftrace_ops iob_pio_ops;
 
 static struct ftrace_ops iob_destroy_ops = {
 	.func = iob_destroy_thunk,
@@ -112,7 +96,8 @@ int iob_hooks_install(void)
 		pr_err(IOB_NAME ": cannot trace kvm_fast_pio: %d\n", r);
 		goto unreg_destroy;
 	}
-	r = register_ftrace_function(&iob_pio_ops);
+	r = iob_ftrace_direct_register(&iob_pio_ops,
+				       (unsigned long)iob_pio_entry);
 	if (r)
 		goto free_pio;
 	return 0;
@@ -130,12 +115,12 @@ free_destroy:
  * iob_hooks_remove() - stop redirecting; wait until no task runs our code
  *
  * After unregistering, synchronize_rcu_tasks() also waits for a task that
- * dropped its reference in iob_fast_pio_hooked() but has not returned yet.
+ * was sent into iob_pio_entry or iob_fast_pio() and has not left yet.
  */
 void iob_hooks_remove(void)
 {
-	unregister_ftrace_function(&iob_pio_ops);
-	ftrace_set_filter_ip(&iob_pio_ops, (unsigned long)kvm_fast_pio, 1, 0);
+	iob_ftrace_direct_unregister(&iob_pio_ops,
+				     (unsigned long)iob_pio_entry);
 	unregister_ftrace_function(&iob_destroy_ops);
 	ftrace_free_filter(&iob_destroy_ops);
 	synchronize_rcu_tasks();

@@ -5,6 +5,7 @@
  * One concern per file:
  *   main.c    module init/exit and the global tunables (sysfs)
  *   hook.c    ftrace redirects into stock KVM (kvm_fast_pio, VM destroy)
+ *   hook_entry.S  the direct call at kvm_fast_pio()'s ftrace site
  *   vm.c      per-VM and per-vCPU state, their lifetime
  *   table.c   per-VM rhashtable: guest RIP -> (hash, size) of a block
  *   guest.c   where the vCPU is: linear RIP, code size, readable bytes
@@ -387,6 +388,11 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 
 /* resume.c */
 void iob_resume_after_userspace(struct kvm_vcpu *vcpu, struct iob_vcpu *vs);
+
+/* hook_entry.S: not C functions, do not call iob_pio_entry */
+void iob_pio_entry(void);
+int iob_stock_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
+		       int in);
 
 /* hook.c */
 int iob_hooks_install(void);
