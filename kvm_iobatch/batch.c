@@ -31,6 +31,9 @@
  */
 #define IOB_SINGLE_MEMO 15
 
+/* iob_handle_pio(): not an exit handler's return value (1, 0, -errno) */
+#define IOB_PASS 2
+
 /*
  * Trace mode: scan the window [lin - back, lin + avail) for a trace and
  * rebase it to the bytes it runs. Return: 0 with a trace worth running in
@@ -186,35 +189,37 @@ static bool iob_first_is_exit(struct iob_vcpu *vs, int io_size,
 	       insn.io_in == !!in && (insn.io_dx || insn.io_port == port);
 }
 
-/* Return: true when the exit was handled, its result in *ret. */
-static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
-			   int in, int *ret)
+/*
+ * An IO instruction that runs alone exits again and again at the same RIP
+ * (a polling loop, a device with one port). Passing it to KVM is always
+ * correct, so the vCPU's memo of "no block at this RIP" is trusted for
+ * IOB_SINGLE_MEMO exits without locating the instruction or looking the
+ * table up; a code change there is noticed at the next lookup. Keyed by
+ * RIP alone: another CS base at the same RIP can only cost a missed
+ * block, for a few exits. Return: true when the memo holds.
+ */
+static __always_inline bool iob_memo_holds(struct kvm_vcpu *vcpu,
+					   struct iob_vm *vm,
+					   struct iob_vcpu *vs)
 {
-	struct iob_vcpu *vs;
-	struct iob_where w;
-	struct iob_vm *vm;
-	unsigned int avail, size;
-
-	vm = iob_vm_get(vcpu->kvm);
-	if (!vm)
+	if (!vs || !vs->memo_left || vs->memo_rip != kvm_rip_read(vcpu))
 		return false;
-	iob_count(vm, IOB_STAT_EXITS, 1);
+	vs->memo_left--;
+	iob_count(vm, IOB_STAT_SINGLES, 1);
+	return true;
+}
 
-	/*
-	 * An IO instruction that runs alone exits again and again at the
-	 * same RIP (a polling loop, a device with one port). Passing it to
-	 * KVM is always correct, so the vCPU's memo of "no block at this
-	 * RIP" is trusted for IOB_SINGLE_MEMO exits without locating the
-	 * vCPU or looking the table up; a code change there is noticed at
-	 * the next lookup. Keyed by RIP alone: another CS base at the same
-	 * RIP can only cost a missed block, for a few exits.
-	 */
-	vs = iob_vcpu_find(vm, vcpu);
-	if (vs && vs->memo_left && vs->memo_rip == kvm_rip_read(vcpu)) {
-		vs->memo_left--;
-		iob_count(vm, IOB_STAT_SINGLES, 1);
-		goto pass;
-	}
+/*
+ * Everything but the memo. Out of line: its frame and stack canary
+ * (struct iob_where) cost every exit the memo passes on otherwise.
+ * Return: as an exit handler, or IOB_PASS when the exit is KVM's.
+ */
+static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+				   struct iob_vcpu *vs, int io_size,
+				   u16 port, int in)
+{
+	struct iob_where w;
+	unsigned int avail, size;
 
 	avail = iob_vm_extent(vm);
 	if (!avail || !iob_guest_readable(vcpu) || !iob_guest_where(vcpu, &w))
@@ -263,11 +268,9 @@ static bool iob_handle_pio(struct kvm_vcpu *vcpu, int io_size, u16 port,
 	vs->active = true;
 	vs->pending = IOB_PENDING_NONE;
 	vs->saved_cui = NULL;
-	*ret = iob_exec_block(vcpu, vm, vs, false);
-	return true;
+	return iob_exec_block(vcpu, vm, vs, false);
 pass:
-	iob_count(vm, IOB_STAT_PASSED, 1);
-	return false;
+	return IOB_PASS;
 }
 
 /**
@@ -285,10 +288,22 @@ pass:
  */
 int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, int in)
 {
+	struct iob_vcpu *vs;
+	struct iob_vm *vm;
 	int r;
 
-	/* Else stock KVM (hook_entry.S does not redirect this call) */
-	if (!iob_handle_pio(vcpu, size, port, in, &r))
-		r = iob_stock_fast_pio(vcpu, size, port, in);
-	return r;
+	vm = iob_vm_get(vcpu->kvm);
+	if (!vm)
+		goto stock;
+	iob_count(vm, IOB_STAT_EXITS, 1);
+	vs = iob_vcpu_find(vm, vcpu);
+	if (!iob_memo_holds(vcpu, vm, vs)) {
+		r = iob_handle_pio(vcpu, vm, vs, size, port, in);
+		if (r != IOB_PASS)
+			return r;
+	}
+	iob_count(vm, IOB_STAT_PASSED, 1);
+stock:
+	/* hook_entry.S does not redirect this call */
+	return iob_stock_fast_pio(vcpu, size, port, in);
 }
