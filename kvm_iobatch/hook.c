@@ -59,6 +59,72 @@ static void notrace iob_destroy_thunk(unsigned long ip,
  */
 static struct ftrace_ops iob_pio_ops;
 
+/*
+ * Every function of KVM through which userspace can change a vCPU's
+ * registers, segment registers, control registers, MSRs or mode between
+ * two KVM_RUNs: the KVM_SET_REGS/KVM_SET_SREGS bodies, which the
+ * kvm_run sync_regs path calls too (it bypasses the ioctls), every
+ * x86-specific vCPU ioctl (KVM_SET_SREGS2, KVM_SET_MSRS,
+ * KVM_SET_NESTED_STATE, ...), KVM_SET_MP_STATE, the events that the sync
+ * path sets, and reset and SMM transitions for good measure. Each runs
+ * with vcpu->mutex held, so a count read inside KVM_RUN before and after
+ * userspace had the vCPU tells whether any of them ran in between.
+ * The generic KVM_SET_FPU, KVM_SET_SIGNAL_MASK and KVM_SET_GUEST_DEBUG
+ * change nothing resume.c relies on (it checks guest_debug itself).
+ */
+static const char * const iob_vcpu_writers[] = {
+	"__set_regs",
+	"__set_sregs",
+	"kvm_arch_vcpu_ioctl",
+	"kvm_arch_vcpu_ioctl_set_mpstate",
+	"kvm_vcpu_ioctl_x86_set_vcpu_events",
+	"kvm_vcpu_reset",
+	"kvm_smm_changed",
+};
+
+static struct ftrace_ops iob_writes_ops;
+
+/* Incremented by iob_vcpu_write_entry (hook_entry.S) */
+u64 iob_vcpu_writes;
+/* Does iob_vcpu_writes count every writer? (resume.c) */
+bool iob_vcpu_writes_counted __read_mostly;
+
+/*
+ * All or nothing: a writer that cannot be watched (renamed or inlined in
+ * another kernel) makes every resume check everything, as before.
+ */
+static void iob_watch_vcpu_writes(void)
+{
+	unsigned char name[64];
+	int i, r = 0;
+
+	for (i = 0; i < ARRAY_SIZE(iob_vcpu_writers) && !r; i++) {
+		strscpy(name, iob_vcpu_writers[i], sizeof(name));
+		r = ftrace_set_filter(&iob_writes_ops, name, strlen(name),
+				      i == 0);
+		if (r)
+			pr_info(IOB_NAME ": cannot trace %s (%d): resumes check the vCPU's state in full\n",
+				name, r);
+	}
+	if (!r)
+		r = iob_ftrace_direct_register(&iob_writes_ops,
+					       (unsigned long)iob_vcpu_write_entry);
+	if (r) {
+		ftrace_free_filter(&iob_writes_ops);
+		return;
+	}
+	iob_vcpu_writes_counted = true;
+}
+
+static void iob_unwatch_vcpu_writes(void)
+{
+	if (!iob_vcpu_writes_counted)
+		return;
+	iob_vcpu_writes_counted = false;
+	iob_ftrace_direct_unregister(&iob_writes_ops,
+				     (unsigned long)iob_vcpu_write_entry);
+}
+
 static struct ftrace_ops iob_destroy_ops = {
 	.func = iob_destroy_thunk,
 	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
@@ -96,6 +162,8 @@ int iob_hooks_install(void)
 		pr_err(IOB_NAME ": cannot trace kvm_fast_pio: %d\n", r);
 		goto unreg_destroy;
 	}
+	/* Before the redirect: no block may start unwatched */
+	iob_watch_vcpu_writes();
 	r = iob_ftrace_direct_register(&iob_pio_ops,
 				       (unsigned long)iob_pio_entry);
 	if (r)
@@ -103,6 +171,7 @@ int iob_hooks_install(void)
 	return 0;
 
 free_pio:
+	iob_unwatch_vcpu_writes();
 	ftrace_set_filter_ip(&iob_pio_ops, (unsigned long)kvm_fast_pio, 1, 0);
 unreg_destroy:
 	unregister_ftrace_function(&iob_destroy_ops);
@@ -121,6 +190,7 @@ void iob_hooks_remove(void)
 {
 	iob_ftrace_direct_unregister(&iob_pio_ops,
 				     (unsigned long)iob_pio_entry);
+	iob_unwatch_vcpu_writes();
 	unregister_ftrace_function(&iob_destroy_ops);
 	ftrace_free_filter(&iob_destroy_ops);
 	synchronize_rcu_tasks();

@@ -53,3 +53,17 @@ SYM_FUNC_START(iob_stock_fast_pio)
 .Liob_stock_ret:
 	RET
 SYM_FUNC_END(iob_stock_fast_pio)
+
+/*
+ * The direct call at the entry of each KVM function through which
+ * userspace changes a vCPU's registers, segments or mode (hook.c,
+ * iob_vcpu_writers): count it, nothing else. RFLAGS is not live at a
+ * function's entry.
+ */
+SYM_FUNC_START(iob_vcpu_write_entry)
+	lock incq iob_vcpu_writes(%rip)
+#ifdef CONFIG_MITIGATION_CALL_DEPTH_TRACKING
+	CALL_DEPTH_ACCOUNT
+#endif
+	RET
+SYM_FUNC_END(iob_vcpu_write_entry)

@@ -186,6 +186,7 @@ struct iob_desc {
  * @io_lin: linear address of the pending IO instruction
  * @io_len: its length
  * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
+ * @writes: iob_vcpu_writes when the block went to userspace (resume.c)
  * @dc_valid: bit i: @dc[i] is the decode of the instruction at @dc_off[i]
  * @dc_off: see @dc_valid
  * @dc: decodes of @buf's instructions, slot = offset % IOB_DCACHE
@@ -212,6 +213,7 @@ struct iob_vcpu {
 	u64 io_lin;
 	unsigned int io_len;
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
+	u64 writes;
 	u64 dc_valid;
 	u16 dc_off[IOB_DCACHE];
 	struct iob_insn dc[IOB_DCACHE];
@@ -389,12 +391,15 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 /* resume.c */
 void iob_resume_after_userspace(struct kvm_vcpu *vcpu, struct iob_vcpu *vs);
 
-/* hook_entry.S: not C functions, do not call iob_pio_entry */
+/* hook_entry.S: not C functions, do not call these two */
 void iob_pio_entry(void);
+void iob_vcpu_write_entry(void);
 int iob_stock_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 		       int in);
 
 /* hook.c */
+extern u64 iob_vcpu_writes;
+extern bool iob_vcpu_writes_counted;
 int iob_hooks_install(void);
 void iob_hooks_remove(void);
 

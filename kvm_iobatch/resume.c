@@ -14,14 +14,31 @@
  * bytes are those of the block and no event or debugging stands in the
  * way; otherwise the guest resumes at the next instruction and stock KVM
  * takes over.
+ *
+ * What userspace can change there only through KVM's functions (registers,
+ * segments, mode) is not re-read when none of them ran meanwhile
+ * (hook.c's count, iob_vcpu_writes); guest memory it can change without
+ * KVM, so the block's bytes are always compared.
  */
 #include <linux/kvm_host.h>
 
 #include "x86.h"	/* KVM private: kvm_rax_*(), kvm_is_linear_rip() */
 #include "iobatch.h"
 
+/*
+ * Did userspace leave the vCPU's registers, segments and mode as the
+ * block left them? Then RIP is still past the access and CS and the mode
+ * are those the block was found with: nothing to read or recompute.
+ */
+static bool iob_vcpu_untouched(const struct iob_vcpu *vs)
+{
+	return iob_vcpu_writes_counted &&
+	       READ_ONCE(iob_vcpu_writes) == vs->writes;
+}
+
 /* Finish a later IN as complete_fast_pio_in() does. */
-static int iob_finish_in(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
+static int iob_finish_in(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			 bool untouched)
 {
 	int size = vcpu->arch.pio.size;
 	unsigned long val;
@@ -30,7 +47,7 @@ static int iob_finish_in(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 		vcpu->arch.pio.count = 0;
 		return 1;
 	}
-	if (!kvm_is_linear_rip(vcpu, vs->io_lin)) {
+	if (!untouched && !kvm_is_linear_rip(vcpu, vs->io_lin)) {
 		vcpu->arch.pio.count = 0;
 		return 1;
 	}
@@ -43,7 +60,8 @@ static int iob_finish_in(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 }
 
 /* Finish the access that went to userspace. Return: as an exit handler. */
-static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
+static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			     bool untouched)
 {
 	int (*cui)(struct kvm_vcpu *vcpu) = vs->saved_cui;
 
@@ -54,11 +72,11 @@ static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 	case IOB_PENDING_OUT:
 		/* complete_fast_pio_out() */
 		vcpu->arch.pio.count = 0;
-		if (!kvm_is_linear_rip(vcpu, vs->io_lin))
+		if (!untouched && !kvm_is_linear_rip(vcpu, vs->io_lin))
 			return 1;
 		return iob_retire_io(vcpu, vs->io_len);
 	case IOB_PENDING_IN:
-		return iob_finish_in(vcpu, vs);
+		return iob_finish_in(vcpu, vs, untouched);
 	default:
 		WARN_ON_ONCE(1);
 		return 1;
@@ -66,7 +84,8 @@ static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 }
 
 /* Is the rest of the block still ours to run, as it was scanned? */
-static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
+static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			   bool untouched)
 {
 	struct iob_where w;
 
@@ -78,8 +97,9 @@ static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 	if (!vcpu->wants_to_run || !iob_guest_readable(vcpu) ||
 	    !iob_guest_batchable(vcpu))
 		return false;
-	if (!iob_guest_where(vcpu, &w) || w.lin != vs->lin + vs->off ||
-	    w.mode != vs->mode)
+	if (!untouched &&
+	    (!iob_guest_where(vcpu, &w) || w.lin != vs->lin + vs->off ||
+	     w.mode != vs->mode))
 		return false;
 	/* A trace may run any of its bytes again, a line only the rest */
 	return iob_block_unchanged(vcpu, vs, vs->trace ? 0 : vs->off);
@@ -93,17 +113,19 @@ static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
 {
 	struct iob_vm *vm = iob_vm_find(vcpu->kvm);
 	struct iob_vcpu *vs = vm ? iob_vcpu_find(vm, vcpu) : NULL;
+	bool untouched;
 	int r;
 
 	if (WARN_ON_ONCE(!vs))
 		return 1;
-	r = iob_finish_access(vcpu, vs);
+	untouched = iob_vcpu_untouched(vs);
+	r = iob_finish_access(vcpu, vs, untouched);
 	vs->pending = IOB_PENDING_NONE;
 	if (r <= 0 || !vs->active) {
 		vs->active = false;
 		return r;
 	}
-	if (!iob_may_resume(vcpu, vs)) {
+	if (!iob_may_resume(vcpu, vs, untouched)) {
 		vs->active = false;
 		iob_count(vm, IOB_STAT_CUTS, 1);
 		return 1;
@@ -123,6 +145,7 @@ static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
  */
 void iob_resume_after_userspace(struct kvm_vcpu *vcpu, struct iob_vcpu *vs)
 {
+	vs->writes = READ_ONCE(iob_vcpu_writes);
 	if (vs->pending == IOB_PENDING_KVM) {
 		if (!vs->active) {
 			vs->pending = IOB_PENDING_NONE;

@@ -50,6 +50,9 @@ enum edit {
 	EDIT_NMI,	/* KVM_NMI */
 	EDIT_WINDOW_SPLIT,	/* the same two with a split irqchip */
 	EDIT_NMI_SPLIT,
+	EDIT_CS,	/* KVM_SET_SREGS: CS based so that RIP is at ALT_RIP */
+	EDIT_CS_SYNC,	/* the same through kvm_run's sync_regs */
+	EDIT_CS_SREGS2,	/* the same with KVM_SET_SREGS2 */
 	EDIT_NR,
 };
 
@@ -63,6 +66,9 @@ static const char * const edit_names[EDIT_NR] = {
 	[EDIT_NMI] = "NMI",
 	[EDIT_WINDOW_SPLIT] = "split irqchip: interrupt window",
 	[EDIT_NMI_SPLIT] = "split irqchip: NMI",
+	[EDIT_CS] = "move CS",
+	[EDIT_CS_SYNC] = "move CS by sync_regs",
+	[EDIT_CS_SREGS2] = "move CS by SREGS2",
 };
 
 /*
@@ -137,6 +143,38 @@ static int edit_regs(struct vmm *vm, enum edit edit)
 	return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs);
 }
 
+/*
+ * Move CS, not RIP: its base such that CS:RIP is ALT_RIP. Only CS changes,
+ * which raises no request in KVM: a module that resumed the block without
+ * looking at CS would run on at the old place (kvm_iobatch skips the look
+ * when no KVM function that writes vCPU state ran, hook.c).
+ */
+static int edit_cs(struct vmm *vm, enum edit edit)
+{
+	struct kvm_sregs2 sregs2;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs))
+		return -1;
+	if (edit == EDIT_CS_SREGS2) {
+		if (ioctl(vm->vcpu_fd, KVM_GET_SREGS2, &sregs2))
+			return -1;
+		sregs2.cs.base = ALT_RIP - regs.rip;
+		sregs2.cs.selector = sregs2.cs.base >> 4;
+		return ioctl(vm->vcpu_fd, KVM_SET_SREGS2, &sregs2);
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		return -1;
+	sregs.cs.base = ALT_RIP - regs.rip;
+	sregs.cs.selector = sregs.cs.base >> 4;
+	if (edit == EDIT_CS)
+		return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs);
+	vm->run->s.regs.sregs = sregs;
+	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
+	return 0;
+}
+
 static int edit_vcpu(struct vmm *vm, enum edit edit)
 {
 	struct kvm_guest_debug dbg = {
@@ -153,6 +191,10 @@ static int edit_vcpu(struct vmm *vm, enum edit edit)
 	case EDIT_NMI:
 	case EDIT_NMI_SPLIT:
 		return ioctl(vm->vcpu_fd, KVM_NMI);
+	case EDIT_CS:
+	case EDIT_CS_SYNC:
+	case EDIT_CS_SREGS2:
+		return edit_cs(vm, edit);
 	default:
 		return edit_regs(vm, edit);
 	}
