@@ -23,6 +23,12 @@
 #include <linux/kvm_host.h>
 #include <linux/version.h>
 
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>	/* get_unaligned(): moved from asm/ in 6.12 */
+#else
+#include <asm/unaligned.h>
+#endif
+
 #include "x86.h"	/* KVM private: what pmu.h needs first */
 #include "lapic.h"	/* KVM private: struct kvm_lapic */
 #include "pmu.h"	/* KVM private: kvm_pmu_trigger_event() */

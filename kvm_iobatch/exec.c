@@ -169,18 +169,9 @@ static int iob_exec_cut(struct iob_vm *vm, struct iob_vcpu *vs)
 bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			 unsigned int from)
 {
-	u8 now[IOB_MAX_INSN_LEN * 4];
-
-	while (from < vs->size) {
-		unsigned int n = min_t(unsigned int, vs->size - from,
-				       sizeof(now));
-
-		if (!iob_guest_read(vcpu, vs->lin + from, now, n) ||
-		    memcmp(now, vs->buf + from, n))
-			return false;
-		from += n;
-	}
-	return true;
+	return from >= vs->size ||
+	       iob_guest_equal(vcpu, vs->lin + from, vs->buf + from,
+			       vs->size - from);
 }
 
 /* May the instruction at vs->off run as part of the block? */

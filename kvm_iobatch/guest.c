@@ -105,6 +105,76 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 }
 
 /*
+ * Guest RAM at @gpa against @buf, read in place through the memslot's
+ * user mapping, 8 bytes at a time: no copy, and one user access window.
+ * (A copy of a variable length goes through the hardened-usercopy checks
+ * of its destination, and costs more than the compare.) @len >= 8.
+ */
+static bool iob_ram_equal(struct kvm_vcpu *vcpu, u64 gpa, const u8 *buf,
+			  unsigned int len)
+{
+	unsigned long hva = kvm_vcpu_gfn_to_hva(vcpu, gpa_to_gfn(gpa));
+	const u8 __user *p;
+	unsigned int i;
+	u64 word;
+
+	if (kvm_is_error_hva(hva))
+		return false;
+	p = (const u8 __user *)(hva + offset_in_page(gpa));
+	if (!user_access_begin(p, len))
+		return false;
+	for (i = 0; i + 8 <= len; i += 8) {
+		unsafe_get_user(word, (const u64 __user *)(p + i), fault);
+		if (word != get_unaligned((const u64 *)(buf + i)))
+			goto differ;
+	}
+	if (i < len) {	/* the last 8 bytes, overlapping */
+		unsafe_get_user(word, (const u64 __user *)(p + len - 8),
+				fault);
+		if (word != get_unaligned((const u64 *)(buf + len - 8)))
+			goto differ;
+	}
+	user_access_end();
+	return true;
+differ:
+fault:
+	user_access_end();
+	return false;
+}
+
+/**
+ * iob_guest_equal() - do the guest's bytes at @lin equal @buf
+ * @vcpu: the vCPU
+ * @lin: guest linear address
+ * @buf: the bytes expected
+ * @len: bytes, within one guest page
+ *
+ * What iob_guest_read() and a compare would say, without the copy where
+ * there is no paging.
+ *
+ * Return: true when all @len bytes could be read and are equal.
+ */
+bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
+		     unsigned int len)
+{
+	u8 now[IOB_MAX_INSN_LEN * 4];
+	unsigned int n;
+
+	if (!is_paging(vcpu) && len >= 8 &&
+	    offset_in_page(lin) + len <= PAGE_SIZE)
+		return iob_ram_equal(vcpu, lin, buf, len);
+	while (len) {
+		n = min_t(unsigned int, len, sizeof(now));
+		if (!iob_guest_read(vcpu, lin, now, n) || memcmp(now, buf, n))
+			return false;
+		lin += n;
+		buf += n;
+		len -= n;
+	}
+	return true;
+}
+
+/*
  * Is the VM's memory encrypted (AMD SEV)? KVM would read ciphertext there
  * and decode it as code. Only kvm_amd runs SEV guests, and it is the only
  * KVM vendor module on CPUs with SVM, so struct kvm is a struct kvm_svm.

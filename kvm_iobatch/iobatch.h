@@ -353,6 +353,8 @@ struct iob_where {
 bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w);
 bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 		    unsigned int len);
+bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
+		     unsigned int len);
 bool iob_guest_readable(struct kvm_vcpu *vcpu);
 bool iob_guest_batchable(struct kvm_vcpu *vcpu);
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu);

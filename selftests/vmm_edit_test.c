@@ -53,6 +53,7 @@ enum edit {
 	EDIT_CS,	/* KVM_SET_SREGS: CS based so that RIP is at ALT_RIP */
 	EDIT_CS_SYNC,	/* the same through kvm_run's sync_regs */
 	EDIT_CS_SREGS2,	/* the same with KVM_SET_SREGS2 */
+	EDIT_CODE,	/* rewrite the block's code: every OUT to 0x98 -> 0x9b */
 	EDIT_NR,
 };
 
@@ -69,6 +70,7 @@ static const char * const edit_names[EDIT_NR] = {
 	[EDIT_CS] = "move CS",
 	[EDIT_CS_SYNC] = "move CS by sync_regs",
 	[EDIT_CS_SREGS2] = "move CS by SREGS2",
+	[EDIT_CODE] = "rewrite code",
 };
 
 /*
@@ -200,6 +202,21 @@ static int edit_vcpu(struct vmm *vm, enum edit edit)
 	}
 }
 
+/*
+ * Rewrite guest code while the vCPU is out: the rest of a block that
+ * kvm_iobatch resumes must be fetched as it is now (it compares its copy
+ * of the bytes at every resume), like stock KVM's guest does.
+ */
+static void edit_code(struct vmm *vm, const struct edit_guest *g)
+{
+	uint8_t *code = (uint8_t *)vm->mem + VMM_CODE_GPA;
+	size_t i, len = g->end - g->start;
+
+	for (i = 0; i + 1 < len; i++)
+		if (code[i] == 0xe6 && code[i + 1] == 0x98)	/* out %al, $0x98 */
+			code[i + 1] = 0x9b;
+}
+
 /* At an IO exit: edit at the chosen access. At other exits: undo. */
 static int edit_on_exit(struct vmm *vm)
 {
@@ -213,6 +230,10 @@ static int edit_on_exit(struct vmm *vm)
 		    sc->at >= vm->n_io + vm->run->io.count)
 			return 0;
 		sc->done = true;
+		if (sc->edit == EDIT_CODE) {
+			edit_code(vm, sc->g);
+			return 0;
+		}
 		if (edit_vcpu(vm, sc->edit)) {
 			sc->err = errno;
 			return -1;
