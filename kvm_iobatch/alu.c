@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The host CPU's ALU for direct.c: one ALU instruction of the guest's,
+ * The host CPU's ALU for direct.c: one ALU, shift or rotate instruction
+ * of the guest's,
  * run on the host with the guest's six arithmetic flags loaded and read
  * back, as KVM's emulator does it (fastop, arch/x86/kvm/emulate.c): the
  * results and flags are the CPU's own, undefined flags included. The
@@ -231,6 +232,194 @@ static u64 iob_alu_q(unsigned int op, u64 a, u64 b, unsigned long *fl)
 		break;
 	}
 	*fl = f;
+	return a;
+}
+
+static u8 iob_shift_b(unsigned int op, u8 a, u8 n, unsigned long *fl)
+{
+	unsigned long f = *fl;
+
+	switch (op) {
+	case 0:
+		asm("push %[f]\n\tpopf\n\trolb %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 1:
+		asm("push %[f]\n\tpopf\n\trorb %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 2:
+		asm("push %[f]\n\tpopf\n\trclb %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 3:
+		asm("push %[f]\n\tpopf\n\trcrb %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 4:
+		asm("push %[f]\n\tpopf\n\tshlb %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 5:
+		asm("push %[f]\n\tpopf\n\tshrb %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	default:
+		asm("push %[f]\n\tpopf\n\tsarb %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	}
+	*fl = f;
+	return a;
+}
+
+static u16 iob_shift_w(unsigned int op, u16 a, u8 n, unsigned long *fl)
+{
+	unsigned long f = *fl;
+
+	switch (op) {
+	case 0:
+		asm("push %[f]\n\tpopf\n\trolw %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 1:
+		asm("push %[f]\n\tpopf\n\trorw %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 2:
+		asm("push %[f]\n\tpopf\n\trclw %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 3:
+		asm("push %[f]\n\tpopf\n\trcrw %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 4:
+		asm("push %[f]\n\tpopf\n\tshlw %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 5:
+		asm("push %[f]\n\tpopf\n\tshrw %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	default:
+		asm("push %[f]\n\tpopf\n\tsarw %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	}
+	*fl = f;
+	return a;
+}
+
+static u32 iob_shift_l(unsigned int op, u32 a, u8 n, unsigned long *fl)
+{
+	unsigned long f = *fl;
+
+	switch (op) {
+	case 0:
+		asm("push %[f]\n\tpopf\n\troll %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 1:
+		asm("push %[f]\n\tpopf\n\trorl %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 2:
+		asm("push %[f]\n\tpopf\n\trcll %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 3:
+		asm("push %[f]\n\tpopf\n\trcrl %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 4:
+		asm("push %[f]\n\tpopf\n\tshll %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 5:
+		asm("push %[f]\n\tpopf\n\tshrl %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	default:
+		asm("push %[f]\n\tpopf\n\tsarl %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	}
+	*fl = f;
+	return a;
+}
+
+static u64 iob_shift_q(unsigned int op, u64 a, u8 n, unsigned long *fl)
+{
+	unsigned long f = *fl;
+
+	switch (op) {
+	case 0:
+		asm("push %[f]\n\tpopf\n\trolq %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 1:
+		asm("push %[f]\n\tpopf\n\trorq %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 2:
+		asm("push %[f]\n\tpopf\n\trclq %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 3:
+		asm("push %[f]\n\tpopf\n\trcrq %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 4:
+		asm("push %[f]\n\tpopf\n\tshlq %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	case 5:
+		asm("push %[f]\n\tpopf\n\tshrq %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	default:
+		asm("push %[f]\n\tpopf\n\tsarq %%cl, %[d]\n\tpushf\n\tpop %[f]"
+		    : [d] "+q" (a), [f] "+r" (f) : "c" (n) : "cc");
+		break;
+	}
+	*fl = f;
+	return a;
+}
+
+/**
+ * iob_shift() - run one shift or rotate on the host CPU
+ * @op: the ModRM reg field of C0/C1/D0-D3: 0 ROL, 1 ROR, 2 RCL, 3 RCR,
+ *      4 SHL, 5 SHR, 7 SAR
+ * @size: operand size in bytes (1, 2, 4, 8)
+ * @a: the operand
+ * @count: the count as the instruction has it (the CPU masks it)
+ * @rflags: in: the guest's RFLAGS; out: with the arithmetic flags the
+ *          operation left (the other bits unchanged)
+ *
+ * Return: the result, @size bytes.
+ */
+unsigned long iob_shift(unsigned int op, unsigned int size, unsigned long a,
+			u8 count, unsigned long *rflags)
+{
+	unsigned long fl = (native_save_fl() & ~IOB_ARITH_FLAGS) |
+			   (*rflags & IOB_ARITH_FLAGS);
+
+	switch (size) {
+	case 1:
+		a = iob_shift_b(op, a, count, &fl);
+		break;
+	case 2:
+		a = iob_shift_w(op, a, count, &fl);
+		break;
+	case 4:
+		a = iob_shift_l(op, a, count, &fl);
+		break;
+	default:
+		a = iob_shift_q(op, a, count, &fl);
+		break;
+	}
+	*rflags = (*rflags & ~IOB_ARITH_FLAGS) | (fl & IOB_ARITH_FLAGS);
 	return a;
 }
 

@@ -181,6 +181,20 @@ static unsigned long iob_size_mask(unsigned int size)
 	return size >= 8 ? ~0UL : (1UL << (8 * size)) - 1;
 }
 
+static bool iob_direct_shift(struct kvm_vcpu *vcpu, const struct iob_insn *in,
+			     unsigned long rflags)
+{
+	u8 count = in->op_has_imm ? in->op_imm : kvm_rcx_read(vcpu);
+	unsigned long r;
+
+	r = iob_shift(in->op_alu, in->op_size, iob_reg_read(vcpu, in->op_dst),
+		      count, &rflags);
+	iob_reg_write(vcpu, in->op_dst, in->op_size, r);
+	iob_write_flags(vcpu, rflags);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	return true;
+}
+
 static bool iob_direct_alu(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 {
 	unsigned long rflags = kvm_get_rflags(vcpu), a, b = 0, r;
@@ -198,6 +212,8 @@ static bool iob_direct_alu(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	case IOB_OP_INC:
 		op = IOB_ALU_INC;
 		break;
+	case IOB_OP_SHIFT:
+		return iob_direct_shift(vcpu, in, rflags);
 	default:
 		op = IOB_ALU_DEC;
 		break;
@@ -373,6 +389,7 @@ bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	case IOB_OP_TEST:
 	case IOB_OP_INC:
 	case IOB_OP_DEC:
+	case IOB_OP_SHIFT:
 		return iob_direct_alu(vcpu, insn);
 	case IOB_OP_JCC:
 	case IOB_OP_JMP:

@@ -373,6 +373,8 @@ int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len);
 #define IOB_ALU_TEST	8
 #define IOB_ALU_INC	9
 #define IOB_ALU_DEC	10
+unsigned long iob_shift(unsigned int op, unsigned int size, unsigned long a,
+			u8 count, unsigned long *rflags);
 unsigned long iob_alu(unsigned int op, unsigned int size, unsigned long a,
 		      unsigned long b, unsigned long *rflags);
 

@@ -744,7 +744,8 @@ static u64 dec_imm_sx(const struct iob_dec *d, unsigned int n)
 
 /*
  * Fill @out->op* for the flag-writing register instructions the executor
- * runs itself: ALU and TEST (register or immediate source), INC, DEC.
+ * runs itself: ALU and TEST (register or immediate source), INC, DEC,
+ * shifts and rotates.
  */
 static void dec_alu_op(const struct iob_dec *d, struct iob_insn *out)
 {
@@ -797,6 +798,15 @@ static void dec_alu_op(const struct iob_dec *d, struct iob_insn *out)
 	} else if ((op == 0xfe || op == 0xff) && reg <= 1) {
 		out->op = reg ? IOB_OP_DEC : IOB_OP_INC;
 		out->op_dst = dec_reg(d, rm, 0x01, size);
+	} else if ((op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3)) &&
+		   reg != 6) {				/* shifts, rotates */
+		out->op = IOB_OP_SHIFT;
+		out->op_alu = reg;
+		out->op_dst = dec_reg(d, rm, 0x01, size);
+		if (op <= 0xd1) {			/* else by CL */
+			out->op_has_imm = 1;
+			out->op_imm = op <= 0xc1 ? d->buf[d->pos - 1] : 1;
+		}
 	} else {
 		return;
 	}

@@ -753,6 +753,20 @@ static void run_op_cases(void)
 		  0x100, "test ecx, 0x100" },
 		{ "\x0f\xaf\xc1", 3, M32, IOB_OP_EMULATE, 0, 0, 0, 0,
 		  "imul eax, ecx: left to the emulator" },
+		{ "\xc1\xe8\x08", 3, M16, IOB_OP_SHIFT, 2, 0, 0, 8,
+		  "16: shr ax, 8 (bench vga)" },
+		{ "\xd1\xe3", 2, M32, IOB_OP_SHIFT, 4, 3, 0, 1,
+		  "shl ebx, 1 (D1: by one)" },
+		{ "\xd3\xf8", 2, M32, IOB_OP_SHIFT, 4, 0, 0, 0,
+		  "sar eax, cl (D3: by CL, no immediate)" },
+		{ "\xc0\xc4\x04", 3, M16, IOB_OP_SHIFT, 1, IOB_REG_AH + 0, 0, 4,
+		  "rol ah, 4 (high byte)" },
+		{ "\x49\xd1\xd8", 3, M64, IOB_OP_SHIFT, 8, 8, 0, 1,
+		  "rcr r8, 1 (REX.WB)" },
+		{ "\xc1\xf0\x01", 3, M32, IOB_OP_EMULATE, 0, 0, 0, 0,
+		  "C1 /6 (SAL alias): left to the emulator" },
+		{ "\xc1\x28\x01", 3, M32, IOB_OP_EMULATE, 0, 0, 0, 0,
+		  "shr dword [eax], 1: memory, left to the emulator" },
 		{ "\x74\x1b", 2, M16, IOB_OP_JCC, 2, 0, 0, 0, "16: je rel8" },
 		{ "\xeb\xe0", 2, M16, IOB_OP_JMP, 2, 0, 0, 0, "16: jmp rel8" },
 		{ "\xe2\xfe", 2, M32, IOB_OP_LOOP, 4, 0, 0, 0, "32: loop" },
@@ -780,6 +794,37 @@ static void run_op_cases(void)
 	}
 }
 
+/* Shifts and rotates: which one (ModRM reg) and where the count is. */
+static void run_shift_cases(void)
+{
+	static const struct {
+		const char *bytes;
+		unsigned int n;
+		enum iob_mode mode;
+		u8 alu, has_imm;
+		const char *name;
+	} c[] = {
+		{ "\xc1\xe8\x08", 3, M16, 5, 1, "shr ax, 8: SHR, imm8" },
+		{ "\xd1\xe3", 2, M32, 4, 1, "shl ebx, 1: SHL, by one" },
+		{ "\xd3\xf8", 2, M32, 7, 0, "sar eax, cl: SAR, by CL" },
+		{ "\xd2\xc8", 2, M32, 1, 0, "ror al, cl: ROR, by CL" },
+		{ "\xc0\xc4\x04", 3, M16, 0, 1, "rol ah, 4: ROL, imm8" },
+		{ "\x49\xd1\xd8", 3, M64, 3, 1, "rcr r8, 1: RCR, by one" },
+		{ "\xd0\xd1", 2, M32, 2, 1, "rcl cl, 1: RCL, by one" },
+	};
+	struct iob_insn in;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		ret = iob_decode(at_end(c[i].bytes, c[i].n), c[i].n, c[i].mode,
+				 &in);
+		report(ret == (int)c[i].n && in.op == IOB_OP_SHIFT &&
+		       in.op_alu == c[i].alu && in.op_has_imm == c[i].has_imm,
+		       "", "shift: %s (ret %d op %u alu %u imm? %u)",
+		       c[i].name, ret, in.op, in.op_alu, in.op_has_imm);
+	}
+}
 
 /* ------------------------------------------------------------------ */
 /* Trace instructions: jumps, memory operands                          */
@@ -1075,6 +1120,7 @@ int main(void)
 	run_blk_cases();
 	run_misc();
 	run_op_cases();
+	run_shift_cases();
 	run_jump_cases();
 	run_trace_cases();
 	run_load_cases();

@@ -82,6 +82,10 @@ enum iob_jump {
  *                stored register in @op_src
  * @IOB_OP_MOV_SREG: MOV ES/DS/FS/GS, reg (8E, register form; @op_alu:
  *                   the segment register, @op_src the source)
+ * @IOB_OP_SHIFT: ROL ROR RCL RCR SHL SHR SAR reg (C0, C1, D0-D3 register
+ *                forms; @op_alu: the ModRM reg field, 0-5 or 7), by
+ *                @op_imm (C0, C1: the imm8; D0, D1: 1) or, without
+ *                @op_has_imm, by CL
  */
 enum iob_op {
 	IOB_OP_EMULATE = 0,
@@ -97,6 +101,7 @@ enum iob_op {
 	IOB_OP_LOAD,
 	IOB_OP_MOV_SREG,
 	IOB_OP_STORE,
+	IOB_OP_SHIFT,
 };
 
 /* Register numbers of struct iob_insn: 0-15 as encoded (RAX..R15), and */
@@ -118,7 +123,7 @@ enum iob_op {
  * @op_src: register read by IOB_OP_MOV_REG, IOB_OP_ALU, IOB_OP_TEST,
  *          IOB_OP_STORE
  * @op_alu: see enum iob_op
- * @op_has_imm: IOB_OP_ALU, IOB_OP_TEST: the source is @op_imm
+ * @op_has_imm: IOB_OP_ALU, IOB_OP_TEST, IOB_OP_SHIFT: the source is @op_imm
  * @op_imm: the immediate of IOB_OP_MOV_IMM, as encoded (not extended);
  *          of IOB_OP_ALU and IOB_OP_TEST, sign-extended to 64 bits
  * @mem_base: IOB_OP_LOAD, IOB_OP_STORE: base register, or IOB_REG_NONE
