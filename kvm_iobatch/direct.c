@@ -265,6 +265,53 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 }
 
 /*
+ * Segment register @seg as the emulator's get_segment callback returns it
+ * (emulator_get_segment() of svm_get_segment(): the limit in its 20-bit
+ * descriptor form, G synthesized from the limit, the accessed bit set in
+ * DS and ES, SS's DPL from the CPL, false and all zero when not present),
+ * read from the VMCB on SVM for ES, CS, SS and DS: the callback chain
+ * costs about 190 instructions a call, and a real-mode BIOS loop makes
+ * one or two per access (Documentation/bench.rst). FS and GS (kept in
+ * vmcb01) and VMX go through the callback.
+ */
+static bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
+			struct desc_struct *desc)
+{
+	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
+	const struct vmcb_save_area *save;
+	const struct vmcb_seg *s;
+	u32 base3, limit;
+	u16 attr;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM) || seg > VCPU_SREG_DS)
+		return ctxt && ctxt->ops->get_segment(ctxt, sel, desc, &base3,
+						      seg);
+	save = &to_svm(vcpu)->vmcb->save;
+	s = seg == VCPU_SREG_ES ? &save->es : seg == VCPU_SREG_CS ? &save->cs :
+	    seg == VCPU_SREG_SS ? &save->ss : &save->ds;
+	attr = s->attrib;
+	*sel = s->selector;
+	memset(desc, 0, sizeof(*desc));
+	if (!((attr >> SVM_SELECTOR_P_SHIFT) & 1))
+		return false;
+	limit = s->limit;
+	desc->g = limit > 0xfffff;
+	set_desc_limit(desc, desc->g ? limit >> 12 : limit);
+	set_desc_base(desc, (u32)s->base);
+	desc->type = attr & SVM_SELECTOR_TYPE_MASK;
+	if (seg == VCPU_SREG_ES || seg == VCPU_SREG_DS)
+		desc->type |= 1;
+	desc->s = (attr >> SVM_SELECTOR_S_SHIFT) & 1;
+	desc->dpl = seg == VCPU_SREG_SS ? save->cpl :
+		    (attr >> SVM_SELECTOR_DPL_SHIFT) & 3;
+	desc->p = 1;
+	desc->avl = (attr >> SVM_SELECTOR_AVL_SHIFT) & 1;
+	desc->l = (attr >> SVM_SELECTOR_L_SHIFT) & 1;
+	desc->d = (attr >> SVM_SELECTOR_DB_SHIFT) & 1;
+	return true;
+}
+
+/*
  * A load's or a store's linear address, as the emulator's __linearize()
  * forms and checks it outside 64-bit mode: false when the segment would
  * fault or is one this path leaves to the emulator (expand-down,
@@ -274,10 +321,8 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 			   bool write, unsigned long *lin)
 {
-	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	unsigned long ea = (unsigned long)(long)in->mem_disp, lim;
 	struct desc_struct desc;
-	u32 base3;
 	u16 sel;
 
 	if (in->mem_base != IOB_REG_NONE)
@@ -286,8 +331,7 @@ static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 		ea += kvm_register_read_raw(vcpu, in->mem_index) <<
 		      in->mem_scale;
 	ea &= iob_size_mask(in->op_adsz);
-	if (!ctxt || !ctxt->ops->get_segment(ctxt, &sel, &desc, &base3,
-					     in->mem_seg))
+	if (!iob_seg_get(vcpu, in->mem_seg, &sel, &desc))
 		return false;
 	if (((desc.type & 8) && !(desc.type & 2)) ||	/* unreadable code */
 	    (!(desc.type & 8) && (desc.type & 4)))	/* expand-down */
@@ -304,6 +348,43 @@ static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 }
 
 /*
+ * @size bytes of guest RAM at @gpa, as kvm_vcpu_read_guest() reads them,
+ * with one user access of that size where the memory is mapped (a copy
+ * of a variable length pays hardened-usercopy checks: about 200
+ * instructions a load).
+ */
+static bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
+			 unsigned long *val)
+{
+	unsigned long hva = iob_ram_hva(vcpu, gpa);
+	u32 l;
+	u16 w;
+	u8 b;
+
+	if (kvm_is_error_hva(hva))
+		return !kvm_vcpu_read_guest(vcpu, gpa, val, size);
+	switch (size) {
+	case 1:
+		if (get_user(b, (u8 __user *)hva))
+			return false;
+		*val = b;
+		return true;
+	case 2:
+		if (get_user(w, (u16 __user *)hva))
+			return false;
+		*val = w;
+		return true;
+	case 4:
+		if (get_user(l, (u32 __user *)hva))
+			return false;
+		*val = l;
+		return true;
+	default:
+		return !kvm_vcpu_read_guest(vcpu, gpa, val, size);
+	}
+}
+
+/*
  * MOV reg, [mem] without paging (a linear address is a guest physical
  * one): guest RAM is read as the emulator reads it; MMIO (no memslot,
  * the APIC page) and an access across a page are left to the emulator.
@@ -316,7 +397,7 @@ static bool iob_direct_load(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 		return false;
 	if ((lin & ~PAGE_MASK) + in->op_size > PAGE_SIZE ||
 	    (lin & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE ||
-	    kvm_vcpu_read_guest(vcpu, lin, &val, in->op_size))
+	    !iob_ram_read(vcpu, lin, in->op_size, &val))
 		return false;
 	iob_reg_write(vcpu, in->op_dst, in->op_size, val);
 	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
@@ -359,11 +440,10 @@ static bool iob_direct_sreg(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	u16 sel = kvm_register_read_raw(vcpu, in->op_src), old;
 	struct desc_struct desc;
-	u32 base3;
 
 	if (is_protmode(vcpu) || !ctxt)
 		return false;
-	ctxt->ops->get_segment(ctxt, &old, &desc, &base3, in->op_alu);
+	iob_seg_get(vcpu, in->op_alu, &old, &desc);	/* zero when unusable */
 	set_desc_base(&desc, (u32)sel << 4);
 	ctxt->ops->set_segment(ctxt, sel, &desc, 0, in->op_alu);
 	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);

@@ -104,25 +104,46 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 	       X86EMUL_CONTINUE;
 }
 
+/**
+ * iob_ram_hva() - where guest RAM at @gpa is mapped in the VMM
+ * @vcpu: the vCPU, in its KVM_RUN (SRCU held, as for every guest access)
+ * @gpa: guest physical address
+ *
+ * As kvm_vcpu_read_guest() finds it, read-only memslots (ROM) included;
+ * not in SMM, where the vCPU has memslots of its own (the caller then
+ * copies through KVM).
+ *
+ * Return: the host virtual address, or an error hva (kvm_is_error_hva()).
+ */
+unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa)
+{
+	gfn_t gfn = gpa_to_gfn(gpa);
+
+	if (is_smm(vcpu))
+		return KVM_HVA_ERR_BAD;
+	return gfn_to_hva_memslot(gfn_to_memslot(vcpu->kvm, gfn), gfn) +
+	       offset_in_page(gpa);
+}
+
 /*
  * Guest RAM at @gpa against @buf, read in place through the memslot's
  * user mapping, 8 bytes at a time: no copy, and one user access window.
  * (A copy of a variable length goes through the hardened-usercopy checks
  * of its destination, and costs more than the compare.) @len >= 8.
+ * Return: 1 equal, 0 different or unreadable, -1 not mapped here.
  */
-static bool iob_ram_equal(struct kvm_vcpu *vcpu, u64 gpa, const u8 *buf,
-			  unsigned int len)
+static int iob_ram_equal(struct kvm_vcpu *vcpu, u64 gpa, const u8 *buf,
+			 unsigned int len)
 {
-	unsigned long hva = kvm_vcpu_gfn_to_hva(vcpu, gpa_to_gfn(gpa));
-	const u8 __user *p;
+	unsigned long hva = iob_ram_hva(vcpu, gpa);
+	const u8 __user *p = (const u8 __user *)hva;
 	unsigned int i;
 	u64 word;
 
 	if (kvm_is_error_hva(hva))
-		return false;
-	p = (const u8 __user *)(hva + offset_in_page(gpa));
+		return -1;
 	if (!user_access_begin(p, len))
-		return false;
+		return 0;
 	for (i = 0; i + 8 <= len; i += 8) {
 		unsafe_get_user(word, (const u64 __user *)(p + i), fault);
 		if (word != get_unaligned((const u64 *)(buf + i)))
@@ -135,11 +156,11 @@ static bool iob_ram_equal(struct kvm_vcpu *vcpu, u64 gpa, const u8 *buf,
 			goto differ;
 	}
 	user_access_end();
-	return true;
+	return 1;
 differ:
 fault:
 	user_access_end();
-	return false;
+	return 0;
 }
 
 /**
@@ -159,10 +180,14 @@ bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
 {
 	u8 now[IOB_MAX_INSN_LEN * 4];
 	unsigned int n;
+	int r;
 
 	if (!is_paging(vcpu) && len >= 8 &&
-	    offset_in_page(lin) + len <= PAGE_SIZE)
-		return iob_ram_equal(vcpu, lin, buf, len);
+	    offset_in_page(lin) + len <= PAGE_SIZE) {
+		r = iob_ram_equal(vcpu, lin, buf, len);
+		if (r >= 0)
+			return r;
+	}
 	while (len) {
 		n = min_t(unsigned int, len, sizeof(now));
 		if (!iob_guest_read(vcpu, lin, now, n) || memcmp(now, buf, n))
