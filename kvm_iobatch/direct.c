@@ -385,6 +385,38 @@ static bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
 }
 
 /*
+ * The same for a store, as kvm_vcpu_write_guest() writes: through the
+ * memslot's mapping, then the page marked dirty (dirty logging, dirty
+ * ring) in the memslot it was written through.
+ */
+static bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
+			  unsigned long val)
+{
+	unsigned long hva = iob_ram_hva(vcpu, gpa);
+	int r;
+
+	if (kvm_is_error_hva(hva))
+		return !kvm_vcpu_write_guest(vcpu, gpa, &val, size);
+	switch (size) {
+	case 1:
+		r = put_user((u8)val, (u8 __user *)hva);
+		break;
+	case 2:
+		r = put_user((u16)val, (u16 __user *)hva);
+		break;
+	case 4:
+		r = put_user((u32)val, (u32 __user *)hva);
+		break;
+	default:
+		return !kvm_vcpu_write_guest(vcpu, gpa, &val, size);
+	}
+	if (r)
+		return false;
+	kvm_vcpu_mark_page_dirty(vcpu, gpa_to_gfn(gpa));
+	return true;
+}
+
+/*
  * MOV reg, [mem] without paging (a linear address is a guest physical
  * one): guest RAM is read as the emulator reads it; MMIO (no memslot,
  * the APIC page) and an access across a page are left to the emulator.
@@ -424,7 +456,7 @@ static bool iob_direct_store(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	    (lin & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE)
 		return false;
 	val = iob_reg_read(vcpu, in->op_src);
-	if (kvm_vcpu_write_guest(vcpu, lin, &val, in->op_size))
+	if (!iob_ram_write(vcpu, lin, in->op_size, val))
 		return false;
 	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
 	return true;
