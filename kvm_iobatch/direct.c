@@ -39,6 +39,7 @@
 #include "x86.h"	/* KVM private: kvm_rip_*() */
 #include "svm/svm.h"	/* KVM private: to_svm() */
 #include "iobatch.h"
+#include "vcpu_state.h"
 
 /* A register as struct iob_insn numbers it (AH..BH: the byte itself). */
 static unsigned long iob_reg_read(struct kvm_vcpu *vcpu, u8 reg)
@@ -109,7 +110,7 @@ void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 {
 	if ((insn->op != IOB_OP_MOV_IMM && insn->op != IOB_OP_MOV_REG) ||
-	    (kvm_get_rflags(vcpu) & X86_EFLAGS_RF))
+	    (iob_rflags(vcpu) & X86_EFLAGS_RF))
 		return false;
 	iob_exec_move(vcpu, insn);
 	return true;
@@ -197,7 +198,7 @@ static bool iob_direct_shift(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 
 static bool iob_direct_alu(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 {
-	unsigned long rflags = kvm_get_rflags(vcpu), a, b = 0, r;
+	unsigned long rflags = iob_rflags(vcpu), a, b = 0, r;
 	unsigned int op;
 
 	if (!iob_flags_writable(vcpu))
@@ -238,7 +239,7 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	unsigned long target;
 
 	if (in->op == IOB_OP_JCC) {
-		taken = iob_cond(in->op_alu, kvm_get_rflags(vcpu));
+		taken = iob_cond(in->op_alu, iob_rflags(vcpu));
 	} else if (in->op == IOB_OP_LOOP) {
 		if (vs->mode == IOB_MODE_64)
 			return false;
@@ -249,7 +250,7 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 			(cx & amask) &&
 			(in->op_alu == 2 ||
 			 (in->op_alu == 1) ==
-			 !!(kvm_get_rflags(vcpu) & X86_EFLAGS_ZF));
+			 !!(iob_rflags(vcpu) & X86_EFLAGS_ZF));
 	}
 	target = next;
 	if (taken) {
@@ -494,7 +495,7 @@ static bool iob_direct_sreg(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 		     const struct iob_insn *insn)
 {
-	if (kvm_get_rflags(vcpu) & X86_EFLAGS_RF)
+	if (iob_rflags(vcpu) & X86_EFLAGS_RF)
 		return false;
 	switch (insn->op) {
 	case IOB_OP_ALU:

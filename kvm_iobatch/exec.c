@@ -25,6 +25,7 @@
 #include "kvm_cache_regs.h"	/* KVM private: kvm_register_*_raw() */
 #include "x86.h"	/* KVM private: kvm_*_read(), kvm_check_has_quirk() */
 #include "iobatch.h"
+#include "vcpu_state.h"
 
 /* iob_exec_io(): the instruction was not executed, end the block before it */
 #define IOB_NOT_RUN 2
@@ -59,7 +60,7 @@ int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
 		run->exit_reason = KVM_EXIT_DEBUG;
 		return 0;
 	}
-	if (unlikely(kvm_get_rflags(vcpu) & X86_EFLAGS_TF))
+	if (unlikely(iob_rflags(vcpu) & X86_EFLAGS_TF))
 		kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS);
 	return 1;
 }

@@ -44,6 +44,7 @@
 #include "kvm_cache_regs.h"	/* KVM private: kvm_register_read_raw() */
 #include "x86.h"	/* KVM private: kvm_rax_read() */
 #include "iobatch.h"
+#include "vcpu_state.h"
 
 /* Does a register move write DX (RDX, EDX, DX, DL or DH)? */
 static bool iob_writes_dx(const struct iob_insn *insn)
@@ -128,7 +129,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	u16 port = vcpu->arch.pio.port;
 
 	if (!READ_ONCE(iob_fold) || vcpu->guest_debug ||
-	    (kvm_get_rflags(vcpu) &
+	    (iob_rflags(vcpu) &
 	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)) ||
 	    iob_pmu_counting(vcpu))
 		return;

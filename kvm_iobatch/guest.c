@@ -13,12 +13,13 @@
 #include "lapic.h"	/* KVM private: struct kvm_lapic */
 #include "svm/svm.h"	/* KVM private: sev_guest() */
 #include "iobatch.h"
+#include "vcpu_state.h"
 
 static enum iob_mode iob_guest_mode(struct kvm_vcpu *vcpu)
 {
 	int db, l;
 
-	if (!is_protmode(vcpu) || (kvm_get_rflags(vcpu) & X86_EFLAGS_VM))
+	if (!is_protmode(vcpu) || (iob_rflags(vcpu) & X86_EFLAGS_VM))
 		return IOB_MODE_16;
 	static_call(kvm_x86_get_cs_db_l_bits)(vcpu, &db, &l);
 	if (is_long_mode(vcpu) && l)
@@ -240,7 +241,7 @@ bool iob_guest_batchable(struct kvm_vcpu *vcpu)
 {
 	if (vcpu->guest_debug || (vcpu->arch.dr7 & DR7_BP_EN_MASK))
 		return false;
-	if (kvm_get_rflags(vcpu) & X86_EFLAGS_TF)
+	if (iob_rflags(vcpu) & X86_EFLAGS_TF)
 		return false;
 	if (vcpu->arch.complete_userspace_io || vcpu->arch.pio.count ||
 	    vcpu->mmio_needed)
@@ -317,7 +318,7 @@ bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 	if (READ_ONCE(vcpu->run->request_interrupt_window) &&
 	    !pic_in_kernel(vcpu->kvm))
 		return true;
-	if (!(kvm_get_rflags(vcpu) & X86_EFLAGS_IF))
+	if (!(iob_rflags(vcpu) & X86_EFLAGS_IF))
 		return false;
 	return kvm_cpu_has_interrupt(vcpu) || iob_hv_timer_due(vcpu);
 }
