@@ -67,6 +67,10 @@ static int run_case(const struct guest_case *c, bool sync_regs,
 	vm->sync_regs = sync_regs;
 	/* check_signals() compares where each exit stood */
 	vm->log_rip = signals_in_run;
+	if (c->rom && vmm_rom(vm, VMM_CODE_GPA, 0x1000)) {
+		tap_diag("%s: no read-only memslot", c->name);
+		return -1;
+	}
 	if (c->coalesce_port && vmm_coalesce_pio(vm, c->coalesce_port, 1)) {
 		tap_diag("%s: no coalesced PIO", c->name);
 		return -1;

@@ -27,6 +27,10 @@ const struct guest_case guest_cases[] = {
 	{ .name = "cmos", G(cmos), .io_exits_batched = 8, .slack = 2,
 	  .stat = "exits_saved", T(1, 2, "trace_jumps"),
 	  .trace_all_direct = true },
+	/* its code in a read-only memslot, as firmware is under QEMU */
+	{ .name = "cmos_rom", G(cmos), .rom = true, .io_exits_batched = 8,
+	  .slack = 2, .stat = "exits_saved", T(1, 2, "trace_jumps"),
+	  .trace_all_direct = true },
 	{ .name = "cmos_coalesced", G(cmos), .coalesce_port = 0x70,
 	  .io_exits_batched = 8, .slack = 2, .stat = "exits_saved",
 	  T(1, 2, "trace_jumps"), .trace_all_direct = true },

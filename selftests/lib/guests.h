@@ -71,6 +71,7 @@ struct guest_case {
 	const char *trace_stat;
 	unsigned int trace_folded;
 	bool trace_all_direct;
+	bool rom;
 };
 
 /*

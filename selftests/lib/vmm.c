@@ -743,6 +743,38 @@ int vmm_mmio_hole(struct vmm *vm, uint64_t gpa, uint64_t len)
 	return 0;
 }
 
+/**
+ * vmm_rom() - make a guest-physical range read-only memory (a ROM)
+ * @vm: VM, before vmm_run()
+ * @gpa: start, page aligned
+ * @len: length, page aligned; @gpa + @len inside the RAM
+ *
+ * As QEMU maps firmware and option ROMs: a KVM_MEM_READONLY memslot over
+ * the same bytes of vm->mem, between two RAM slots. The guest reads and
+ * runs code there; its writes would exit as MMIO.
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_rom(struct vmm *vm, uint64_t gpa, uint64_t len)
+{
+	struct kvm_userspace_memory_region r;
+	int err = vmm_mmio_hole(vm, gpa, len);
+
+	if (err)
+		return err;
+	memset(&r, 0, sizeof(r));
+	r.slot = 2;
+	r.flags = KVM_MEM_READONLY;
+	r.guest_phys_addr = gpa;
+	r.memory_size = len;
+	r.userspace_addr = (uintptr_t)vm->mem + gpa;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	vm->mmio_gpa = 0;
+	vm->mmio_len = 0;
+	return 0;
+}
+
 /* A flat segment descriptor: base 0, limit 4 GiB, @access, @flags. */
 static uint64_t vmm_gdt_flat(uint8_t access, uint8_t flags)
 {

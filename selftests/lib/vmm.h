@@ -178,6 +178,7 @@ int vmm_complete_io(struct vmm *vm);
  * vmm_run(). 0 or -errno.
  */
 int vmm_mmio_hole(struct vmm *vm, uint64_t gpa, uint64_t len);
+int vmm_rom(struct vmm *vm, uint64_t gpa, uint64_t len);
 /* What the @n-th MMIO access of a run, a read at @addr, returns. */
 uint64_t vmm_mmio_value(uint64_t addr, unsigned int n);
 /*
