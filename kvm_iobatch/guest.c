@@ -116,7 +116,7 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
  *
  * Return: the host virtual address, or an error hva (kvm_is_error_hva()).
  */
-unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa)
+static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa)
 {
 	gfn_t gfn = gpa_to_gfn(gpa);
 
@@ -124,6 +124,93 @@ unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa)
 		return KVM_HVA_ERR_BAD;
 	return gfn_to_hva_memslot(gfn_to_memslot(vcpu->kvm, gfn), gfn) +
 	       offset_in_page(gpa);
+}
+
+/**
+ * iob_ram_read() - load from guest RAM
+ * @vcpu: the vCPU, in its KVM_RUN
+ * @gpa: guest physical address
+ * @size: bytes, within one guest page
+ * @val: result (callers zero it: a load through KVM fills only its low
+ *       @size bytes)
+ *
+ * @size bytes of guest RAM at @gpa, as kvm_vcpu_read_guest() reads them,
+ * with one user access of that size where the memory is mapped (a copy
+ * of a variable length pays hardened-usercopy checks: about 200
+ * instructions a load).
+ *
+ * Return: true when the bytes could be read.
+ */
+bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
+		  unsigned long *val)
+{
+	unsigned long hva = iob_ram_hva(vcpu, gpa);
+	u32 l;
+	u16 w;
+	u8 b;
+
+	if (kvm_is_error_hva(hva))
+		return !kvm_vcpu_read_guest(vcpu, gpa, val, size);
+	switch (size) {
+	case 1:
+		if (get_user(b, (u8 __user *)hva))
+			return false;
+		*val = b;
+		return true;
+	case 2:
+		if (get_user(w, (u16 __user *)hva))
+			return false;
+		*val = w;
+		return true;
+	case 4:
+		if (get_user(l, (u32 __user *)hva))
+			return false;
+		*val = l;
+		return true;
+	default:
+		return !kvm_vcpu_read_guest(vcpu, gpa, val, size);
+	}
+}
+
+/**
+ * iob_ram_write() - store to guest RAM
+ * @vcpu: the vCPU, in its KVM_RUN
+ * @gpa: guest physical address
+ * @size: bytes, within one guest page
+ * @val: the value, its low @size bytes stored
+ *
+ * The same as iob_ram_read() for a store, as kvm_vcpu_write_guest()
+ * writes: through the memslot's mapping, then the page marked dirty
+ * (dirty logging, dirty ring) in the memslot it was written through.
+ *
+ * Return: true when the bytes were written (false for a read-only
+ * memslot, among others).
+ */
+bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
+		   unsigned long val)
+{
+	unsigned long hva = iob_ram_hva(vcpu, gpa);
+	int r;
+
+	if (kvm_is_error_hva(hva))
+		return !kvm_vcpu_write_guest(vcpu, gpa, &val, size);
+	switch (size) {
+	case 1:
+		r = put_user((u8)val, (u8 __user *)hva);
+		break;
+	case 2:
+		r = put_user((u16)val, (u16 __user *)hva);
+		break;
+	case 4:
+		r = put_user((u32)val, (u32 __user *)hva);
+		break;
+	default:
+		return !kvm_vcpu_write_guest(vcpu, gpa, &val, size);
+	}
+	if (r)
+		return false;
+	kvm_vcpu_mark_page_dirty(vcpu, gpa_to_gfn(gpa));
+	return true;
 }
 
 /*

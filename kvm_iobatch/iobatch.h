@@ -355,7 +355,10 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 		    unsigned int len);
 bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
 		     unsigned int len);
-unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa);
+bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
+		  unsigned long *val);
+bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
+		   unsigned long val);
 bool iob_guest_readable(struct kvm_vcpu *vcpu);
 bool iob_guest_batchable(struct kvm_vcpu *vcpu);
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu);
