@@ -223,20 +223,20 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 
 	avail = iob_vm_extent(vm);
 	if (!avail || !iob_guest_readable(vcpu) || !iob_guest_where(vcpu, &w))
-		goto pass;
+		return IOB_PASS;
 	w.back = min(w.back, avail);	/* the extent bounds both sides */
 	avail = min(avail, w.avail);
 	if (!vs)
 		vs = iob_vcpu_get(vm, vcpu);
 	if (!vs)
-		goto pass;
+		return IOB_PASS;
 
 	size = iob_find_block(vcpu, vm, vs, &w, avail);
 	if (!size) {
 		vs->memo_rip = kvm_rip_read(vcpu);
 		vs->memo_left = IOB_SINGLE_MEMO;
 		iob_count(vm, IOB_STAT_SINGLES, 1);
-		goto pass;
+		return IOB_PASS;
 	}
 	vs->memo_left = 0;
 	vs->mode = w.mode;
@@ -251,11 +251,11 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	if (!iob_guest_batchable(vcpu)) {
 		if (iob_guest_event_pending(vcpu))
 			iob_count(vm, IOB_STAT_CUTS, 1);
-		goto pass;
+		return IOB_PASS;
 	}
 	/* Another vCPU may have rewritten the code since it exited. */
 	if (!iob_first_is_exit(vs, io_size, port, in))
-		goto pass;
+		return IOB_PASS;
 	iob_count(vm, IOB_STAT_BLOCKS, 1);
 	vs->trace = vs->last.trace;
 	if (vs->trace) {
@@ -269,8 +269,6 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	vs->pending = IOB_PENDING_NONE;
 	vs->saved_cui = NULL;
 	return iob_exec_block(vcpu, vm, vs, false);
-pass:
-	return IOB_PASS;
 }
 
 /**
