@@ -103,8 +103,24 @@ struct scenario {
 	int err;
 };
 
-/* Scenario @i: guest, edit, access; *@as: the scenario to compare with. */
-static struct scenario scenario(unsigned int i, unsigned int *as)
+/*
+ * The index of the scenario that runs guest @g with @edit at access
+ * @access: the guests' scenarios in turn, each guest's by edit, then by
+ * position in at[]. It relies on at[] listing every access in order
+ * (at[k] == k), so that an access is its own position in at[].
+ */
+static unsigned int scenario_index(const struct edit_guest *g,
+				   enum edit edit, unsigned int access)
+{
+	unsigned int k, base = 0;
+
+	for (k = 0; &edit_guests[k] != g; k++)
+		base += EDIT_NR * edit_guests[k].n_at;
+	return base + edit * g->n_at + access;
+}
+
+/* Scenario @i: guest, edit, access. */
+static struct scenario scenario(unsigned int i)
 {
 	struct scenario sc = { 0 };
 	unsigned int g, base = 0;
@@ -119,9 +135,6 @@ static struct scenario scenario(unsigned int i, unsigned int *as)
 	sc.g = &edit_guests[g];
 	sc.edit = (i - base) / sc.g->n_at;
 	sc.at = sc.g->at[(i - base) % sc.g->n_at];
-	if (as)
-		*as = base + sc.edit * sc.g->n_at +
-		      sc.g->as_at[(i - base) % sc.g->n_at];
 	return sc;
 }
 
@@ -266,7 +279,7 @@ static uint32_t edit_in(struct vmm *vm, uint16_t port, int size)
 static int run_scenario(unsigned int i, struct run_result *r,
 			unsigned int *landed)
 {
-	struct scenario sc = scenario(i, NULL);
+	struct scenario sc = scenario(i);
 	size_t len = sc.g->end - sc.g->start;
 	char name[80];
 	struct vmm vm;
@@ -327,8 +340,8 @@ static int compare(const char *file)
 		return tap_skip_all("no stock record %s", file);
 	tap_plan(n * 2 + 1);
 	for (i = 0; i < n; i++) {
-		unsigned int as, landed;
-		struct scenario sc = scenario(i, &as);
+		struct scenario sc = scenario(i);
+		unsigned int landed, as;
 		int err = run_scenario(i, &m, &landed);
 		const struct run_result *st;
 
@@ -338,9 +351,8 @@ static int compare(const char *file)
 		 * event cut the run short (seen on the debug kernel: 0
 		 * folded), at the access's own exit.
 		 */
-		if (landed < sc.g->n_at)	/* at[] lists every access */
-			as = as - sc.g->as_at[sc.at] + landed;
-		st = &s[as];
+		as = landed < sc.g->n_at ? landed : sc.g->as_at[sc.at];
+		st = &s[scenario_index(sc.g, sc.edit, as)];
 
 		if (!strcmp(sc.g->name, "editf"))
 			folded += m.n_folded;
