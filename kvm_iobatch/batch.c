@@ -29,7 +29,7 @@
  * Exits a vCPU passes to KVM without a lookup when it exits again at the
  * RIP where it last found no block (struct iob_vcpu, memo_*).
  */
-#define IOB_SINGLE_MEMO 15
+#define IOB_SINGLE_MEMO 255
 
 /* iob_handle_pio(): not an exit handler's return value (1, 0, -errno) */
 #define IOB_PASS 2
@@ -196,17 +196,34 @@ static bool iob_first_is_exit(struct iob_vcpu *vs, int io_size,
  * IOB_SINGLE_MEMO exits without locating the instruction or looking the
  * table up; a code change there is noticed at the next lookup. Keyed by
  * RIP alone: another CS base at the same RIP can only cost a missed
- * block, for a few exits. Return: true when the memo holds.
+ * block, for a few exits. One counter stands for the exit, the single
+ * and the pass (iob_vm_stat()). Return: true when the memo holds.
  */
 static __always_inline bool iob_memo_holds(struct kvm_vcpu *vcpu,
-					   struct iob_vm *vm,
 					   struct iob_vcpu *vs)
 {
-	if (!vs || !vs->memo_left || vs->memo_rip != kvm_rip_read(vcpu))
+	if (!vs || vs->vcpu != vcpu || !vs->memo_left ||
+	    vs->memo_rip != kvm_rip_read(vcpu))
 		return false;
 	vs->memo_left--;
-	iob_count(vm, IOB_STAT_SINGLES, 1);
+	iob_count(vs->vm, IOB_STAT_MEMO, 1);
 	return true;
+}
+
+/*
+ * The memo of the vCPU that this CPU's last PIO exit came from: a vCPU
+ * that keeps exiting on one CPU finds its state with no registry lookup
+ * (vm.c, iob_cpu_vcpu). Preemption is off while the state is read: a
+ * slot may hold another VM's state, which is freed after a grace period.
+ */
+static __always_inline bool iob_memo_holds_here(struct kvm_vcpu *vcpu)
+{
+	bool holds;
+
+	preempt_disable();
+	holds = iob_memo_holds(vcpu, this_cpu_read(iob_cpu_vcpu));
+	preempt_enable();
+	return holds;
 }
 
 /*
@@ -271,6 +288,37 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	return iob_exec_block(vcpu, vm, vs, false);
 }
 
+/*
+ * The exit when the memo was not at hand: the vCPU's state from the
+ * registry. Out of line, so that the memo path needs no stack frame.
+ */
+static noinline int iob_fast_pio_lookup(struct kvm_vcpu *vcpu, int size,
+					unsigned short port, int in)
+{
+	struct iob_vcpu *vs;
+	struct iob_vm *vm;
+	int r;
+
+	vm = iob_vm_get(vcpu->kvm);
+	if (!vm)
+		goto stock;
+	vs = iob_vcpu_find(vm, vcpu);
+	if (vs) {
+		/* Alive while its vCPU runs: iob_vm_destroyed() clears it */
+		this_cpu_write(iob_cpu_vcpu, vs);
+		if (iob_memo_holds(vcpu, vs))
+			goto stock;
+	}
+	iob_count(vm, IOB_STAT_EXITS, 1);
+	r = iob_handle_pio(vcpu, vm, vs, size, port, in);
+	if (r != IOB_PASS)
+		return r;
+	iob_count(vm, IOB_STAT_PASSED, 1);
+stock:
+	/* hook_entry.S does not redirect this call */
+	return iob_stock_fast_pio(vcpu, size, port, in);
+}
+
 /**
  * iob_fast_pio() - stands in for KVM's kvm_fast_pio()
  * @vcpu: the vCPU in a non-string IN/OUT exit
@@ -286,22 +334,7 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
  */
 int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, int in)
 {
-	struct iob_vcpu *vs;
-	struct iob_vm *vm;
-	int r;
-
-	vm = iob_vm_get(vcpu->kvm);
-	if (!vm)
-		goto stock;
-	iob_count(vm, IOB_STAT_EXITS, 1);
-	vs = iob_vcpu_find(vm, vcpu);
-	if (!iob_memo_holds(vcpu, vm, vs)) {
-		r = iob_handle_pio(vcpu, vm, vs, size, port, in);
-		if (r != IOB_PASS)
-			return r;
-	}
-	iob_count(vm, IOB_STAT_PASSED, 1);
-stock:
-	/* hook_entry.S does not redirect this call */
-	return iob_stock_fast_pio(vcpu, size, port, in);
+	if (iob_memo_holds_here(vcpu))
+		return iob_stock_fast_pio(vcpu, size, port, in);
+	return iob_fast_pio_lookup(vcpu, size, port, in);
 }

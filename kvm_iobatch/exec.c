@@ -170,9 +170,15 @@ static int iob_exec_cut(struct iob_vm *vm, struct iob_vcpu *vs)
 bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			 unsigned int from)
 {
-	return from >= vs->size ||
-	       iob_guest_equal(vcpu, vs->lin + from, vs->buf + from,
-			       vs->size - from);
+	bool copied = false, same;
+
+	if (from >= vs->size)
+		return true;
+	same = iob_guest_equal(vcpu, vs->lin + from, vs->buf + from,
+			       vs->size - from, &copied);
+	if (copied)
+		iob_count(vs->vm, IOB_STAT_CODE_COPIED, 1);
+	return same;
 }
 
 /* May the instruction at vs->off run as part of the block? */
@@ -234,6 +240,7 @@ int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
 		vs->dc[i] = *insn;
 		vs->dc_off[i] = off;
 		vs->dc_valid |= BIT_ULL(i);
+		vs->dc_nofold &= ~BIT_ULL(i);
 	}
 	return len;
 }
@@ -277,6 +284,29 @@ static void iob_trace_wasted(struct iob_vm *vm, struct iob_vcpu *vs)
 	d.n_insns = 1;
 	vs->last.size = 0;
 	iob_table_store(vm, &d);
+}
+
+/*
+ * The trace's cost rule. KVM's emulator costs about as much per
+ * instruction (context set-up, decode, callbacks: ~2,300 instructions)
+ * as the exit it might save (~1,800 plus the world switch;
+ * Documentation/bench.rst). A trace that would go on through two such
+ * instructions in a row (the one at vs->off, @len bytes, which the
+ * executor cannot run, and the next one of the trace, which is none of
+ * the executor's) costs more than letting the guest run them and exit
+ * at its next IO instruction, so it ends before them. Out of line: only
+ * instructions bound for the emulator pay for it.
+ */
+static noinline bool iob_exec_too_costly(struct iob_vcpu *vs,
+					 unsigned int len)
+{
+	struct iob_insn next;
+	unsigned int off = vs->off + len;
+
+	if (!iob_trace_has(&vs->map, off))
+		return false;
+	return iob_decode_at(vs, off, &next) > 0 &&
+	       next.kind != IOB_INSN_IO && next.op == IOB_OP_EMULATE;
 }
 
 /**
@@ -324,6 +354,8 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			iob_count(vm, IOB_STAT_DIRECT, 1);
 			r = 1;
 		} else {
+			if (vs->trace && iob_exec_too_costly(vs, len))
+				break;
 			r = kvm_emulate_instruction_from_buffer(vcpu,
 					vs->buf + vs->off, len);
 		}

@@ -53,27 +53,31 @@ static bool iob_writes_dx(const struct iob_insn *insn)
 	       insn->op_dst == IOB_REG_AH + VCPU_REGS_RDX;
 }
 
+/* iob_fold_next(): no OUT can ever join, whatever the registers hold */
+#define IOB_FOLD_NEVER (-1)
+
 /*
  * From @off on: register moves, then an OUT that may join a run of
- * @size-byte OUTs to @port. Return: its offset (and decode in @out), or 0.
+ * @size-byte OUTs to @port. Return: its offset (and decode in @out), 0
+ * when the registers decide against it (DX holds another port), or
+ * IOB_FOLD_NEVER when the code alone does.
  */
-static unsigned int iob_fold_next(struct kvm_vcpu *vcpu,
-				  struct iob_vcpu *vs, unsigned int off,
-				  unsigned int size, u16 port,
-				  struct iob_insn *out)
+static int iob_fold_next(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			 unsigned int off, unsigned int size, u16 port,
+			 struct iob_insn *out)
 {
 	while (off < vs->size) {
 		int len;
 
 		if (vs->trace && !iob_trace_has(&vs->map, off))
-			return 0;
+			return IOB_FOLD_NEVER;
 		/* kept: mostly the run ends here, and the executor goes on */
 		len = iob_decode_at(vs, off, out);
 		if (len <= 0)
-			return 0;
+			return IOB_FOLD_NEVER;
 		if (out->kind == IOB_INSN_IO) {
 			if (out->io_in || out->io_size != size)
-				return 0;
+				return IOB_FOLD_NEVER;
 			if (out->io_dx ? (u16)kvm_rdx_read(vcpu) != port :
 					 out->io_port != port)
 				return 0;
@@ -82,10 +86,25 @@ static unsigned int iob_fold_next(struct kvm_vcpu *vcpu,
 		if (out->kind != IOB_INSN_PLAIN ||
 		    (out->op != IOB_OP_MOV_IMM && out->op != IOB_OP_MOV_REG) ||
 		    iob_writes_dx(out))
-			return 0;
+			return IOB_FOLD_NEVER;
 		off += len;
 	}
-	return 0;
+	return IOB_FOLD_NEVER;
+}
+
+/*
+ * The decode cache's slot of the OUT at @off (iob_decode_at() filled it
+ * when the executor ran the OUT) says whether the code after it was
+ * found to rule out a run. Return: the slot, or -1 when it holds
+ * another instruction.
+ */
+static int iob_fold_slot(const struct iob_vcpu *vs, unsigned int off)
+{
+	unsigned int i = off % IOB_DCACHE;
+
+	if (!(vs->dc_valid & BIT_ULL(i)) || vs->dc_off[i] != off)
+		return -1;
+	return i;
 }
 
 /*
@@ -127,7 +146,11 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 {
 	unsigned int size = vcpu->arch.pio.size, n = 1;
 	u16 port = vcpu->arch.pio.port;
+	int slot = iob_fold_slot(vs, vs->off);
 
+	/* Most OUTs are followed by code that rules a run out: once known, cheap */
+	if (slot >= 0 && (vs->dc_nofold & BIT_ULL(slot)))
+		return;
 	if (!READ_ONCE(iob_fold) || vcpu->guest_debug ||
 	    (iob_rflags(vcpu) &
 	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)) ||
@@ -136,12 +159,18 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 
 	/* The PIO data page holds the data of the whole run. */
 	while (n < PAGE_SIZE / size) {
-		unsigned int off = vs->off + *len, at;
+		unsigned int off = vs->off + *len;
 		struct iob_insn out;
 		unsigned long val;
+		int at;
 
 		at = iob_fold_next(vcpu, vs, off, size, port, &out);
-		if (!at)
+		if (at == IOB_FOLD_NEVER) {
+			slot = iob_fold_slot(vs, vs->off);
+			if (slot >= 0)
+				vs->dc_nofold |= BIT_ULL(slot);
+		}
+		if (at <= 0)
 			break;
 		/* once a run may grow: the bus could have taken the OUT */
 		if (n == 1 && kvm_io_bus_get_dev(vcpu->kvm, KVM_PIO_BUS, port))

@@ -109,21 +109,29 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
  * iob_ram_hva() - where guest RAM at @gpa is mapped in the VMM
  * @vcpu: the vCPU, in its KVM_RUN (SRCU held, as for every guest access)
  * @gpa: guest physical address
+ * @write: for a store
  *
- * As kvm_vcpu_read_guest() finds it, read-only memslots (ROM) included;
- * not in SMM, where the vCPU has memslots of its own (the caller then
- * copies through KVM).
+ * As kvm_vcpu_read_guest() and kvm_vcpu_write_guest() find it: a load
+ * finds read-only memslots (ROM) too, as gfn_to_hva_memslot_prot() does
+ * (not exported: gfn_to_hva_memslot() looks up for a store, and refuses
+ * them). Not in SMM, where the vCPU has memslots of its own (the caller
+ * then copies through KVM).
  *
  * Return: the host virtual address, or an error hva (kvm_is_error_hva()).
  */
-static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa)
+static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa, bool write)
 {
 	gfn_t gfn = gpa_to_gfn(gpa);
+	struct kvm_memory_slot *slot;
 
 	if (is_smm(vcpu))
 		return KVM_HVA_ERR_BAD;
-	return gfn_to_hva_memslot(gfn_to_memslot(vcpu->kvm, gfn), gfn) +
-	       offset_in_page(gpa);
+	slot = gfn_to_memslot(vcpu->kvm, gfn);
+	if (write)
+		return gfn_to_hva_memslot(slot, gfn) + offset_in_page(gpa);
+	if (!slot || (slot->flags & KVM_MEMSLOT_INVALID))
+		return KVM_HVA_ERR_BAD;
+	return __gfn_to_hva_memslot(slot, gfn) + offset_in_page(gpa);
 }
 
 /**
@@ -144,7 +152,7 @@ static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa)
 bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
 		  unsigned long *val)
 {
-	unsigned long hva = iob_ram_hva(vcpu, gpa);
+	unsigned long hva = iob_ram_hva(vcpu, gpa, false);
 	u32 l;
 	u16 w;
 	u8 b;
@@ -189,7 +197,7 @@ bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
 bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
 		   unsigned long val)
 {
-	unsigned long hva = iob_ram_hva(vcpu, gpa);
+	unsigned long hva = iob_ram_hva(vcpu, gpa, true);
 	int r;
 
 	if (kvm_is_error_hva(hva))
@@ -223,7 +231,7 @@ bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
 static int iob_ram_equal(struct kvm_vcpu *vcpu, u64 gpa, const u8 *buf,
 			 unsigned int len)
 {
-	unsigned long hva = iob_ram_hva(vcpu, gpa);
+	unsigned long hva = iob_ram_hva(vcpu, gpa, false);
 	const u8 __user *p = (const u8 __user *)hva;
 	unsigned int i;
 	u64 word;
@@ -257,6 +265,9 @@ fault:
  * @lin: guest linear address
  * @buf: the bytes expected
  * @len: bytes, within one guest page
+ * @copied: set when the bytes had to be copied although there is no
+ *          paging and @len allowed the compare in place (no mapping: SMM,
+ *          MMIO); left alone otherwise
  *
  * What iob_guest_read() and a compare would say, without the copy where
  * there is no paging.
@@ -264,7 +275,7 @@ fault:
  * Return: true when all @len bytes could be read and are equal.
  */
 bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
-		     unsigned int len)
+		     unsigned int len, bool *copied)
 {
 	u8 now[IOB_MAX_INSN_LEN * 4];
 	unsigned int n;
@@ -275,6 +286,7 @@ bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
 		r = iob_ram_equal(vcpu, lin, buf, len);
 		if (r >= 0)
 			return r;
+		*copied = true;
 	}
 	while (len) {
 		n = min_t(unsigned int, len, sizeof(now));

@@ -75,6 +75,11 @@ extern bool iob_trace;
  * @IOB_STAT_JUMPS: jumps taken inside traces
  * @IOB_STAT_SMC: traces ended by a write into their code
  * @IOB_STAT_TRACE_DROPPED: trace sites dropped: work without IO
+ * @IOB_STAT_CODE_COPIED: code compares at a resume that copied the bytes
+ *                        through KVM (no mapping in place, without paging)
+ * @IOB_STAT_MEMO: exits the vCPU's memo passed to KVM (batch.c); each is
+ *                 one of @IOB_STAT_EXITS, @IOB_STAT_SINGLES and
+ *                 @IOB_STAT_PASSED too, which iob_vm_stat() adds in
  * @IOB_STAT_NR: the number of counters
  */
 enum iob_stat {
@@ -98,6 +103,8 @@ enum iob_stat {
 	IOB_STAT_JUMPS,
 	IOB_STAT_SMC,
 	IOB_STAT_TRACE_DROPPED,
+	IOB_STAT_CODE_COPIED,
+	IOB_STAT_MEMO,
 	IOB_STAT_NR,
 };
 
@@ -189,10 +196,14 @@ struct iob_desc {
  * @writes: iob_vcpu_writes when the block went to userspace (resume.c)
  * @dc_valid: bit i: @dc[i] is the decode of the instruction at @dc_off[i]
  * @dc_off: see @dc_valid
+ * @dc_nofold: bit i: the code after the OUT at @dc_off[i] lets no other
+ *             OUT join its userspace exit (fold.c)
  * @dc: decodes of @buf's instructions, slot = offset % IOB_DCACHE
  *      (exec.c, iob_decode_at()); emptied when a block starts
  * @memo_rip: RIP of the vCPU's last exit with no block to run
  * @memo_left: exits at @memo_rip still passed to KVM without a lookup
+ * @vcpu: the vCPU (iob_vcpu_cached() compares it)
+ * @vm: its VM's state
  * @trace: the block is a trace: @map says where it may run
  * @map: see struct iob_desc
  * @rip0: RIP at @lin (a trace's offsets are RIP - @rip0)
@@ -204,6 +215,11 @@ struct iob_desc {
  * @buf: the block bytes that were hashed, run from this copy
  */
 struct iob_vcpu {
+	/* The memo path's fields first: one cache line (batch.c) */
+	struct kvm_vcpu *vcpu;
+	struct iob_vm *vm;
+	unsigned long memo_rip;
+	unsigned int memo_left;
 	bool active;
 	enum iob_mode mode;
 	enum iob_pending pending;
@@ -215,10 +231,9 @@ struct iob_vcpu {
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
 	u64 writes;
 	u64 dc_valid;
+	u64 dc_nofold;
 	u16 dc_off[IOB_DCACHE];
 	struct iob_insn dc[IOB_DCACHE];
-	unsigned long memo_rip;
-	unsigned int memo_left;
 	bool trace;
 	struct iob_trace map;
 	unsigned long rip0;
@@ -305,6 +320,7 @@ struct iob_vm *iob_vm_get(struct kvm *kvm);
 struct iob_vm *iob_vm_find(struct kvm *kvm);
 void iob_vm_destroyed(struct kvm *kvm);
 struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu);
+DECLARE_PER_CPU(struct iob_vcpu *, iob_cpu_vcpu);
 
 /**
  * iob_vcpu_find() - per-vCPU block state, if the vCPU has any
@@ -354,7 +370,7 @@ bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w);
 bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 		    unsigned int len);
 bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
-		     unsigned int len);
+		     unsigned int len, bool *copied);
 bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
 		  unsigned long *val);
 bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,

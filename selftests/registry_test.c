@@ -14,8 +14,14 @@
  * - VM destroy is noticed whatever the ftrace sysctl says: a VM closed
  *   after `kernel.ftrace_enabled=0` was attempted still has its state
  *   freed, and batching still works afterwards.
+ * - A CPU forgets a destroyed VM's vCPU state: the memo of "no block at
+ *   this RIP" is found through the CPU's last vCPU state. A second VM
+ *   whose vCPU exits at the same RIP on the same CPU (most likely from the
+ *   first one's freed memory) must have every exit counted as its own.
  */
+#define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,14 +178,64 @@ static void test_ftrace_sysctl(void)
 	vms_left();
 }
 
+/* The exits of a guest of lone IO instructions, in a new VM on CPU 0 */
+static long long lone_exits(const struct guest_case *c, long long *kvm_exits)
+{
+	long long n = -1;
+	struct vmm vm;
+
+	*kvm_exits = -1;
+	if (vmm_create(&vm, c->mode, c->start, c->end - c->start))
+		return -1;
+	if (!vmm_run(&vm, 1000)) {
+		n = iob_vm_stat(&vm, "pio_exits");
+		*kvm_exits = vmm_vcpu_stat(&vm, "io_exits");
+	}
+	vmm_destroy(&vm);
+	return n;
+}
+
+static void test_memo_forgets_vm(void)
+{
+	const struct guest_case *c = NULL;
+	long long first = -1, second = -1, io1 = -1, io2 = -1;
+	cpu_set_t cpus;
+	bool pinned;
+	unsigned int i;
+	int was;
+
+	for (i = 0; i < n_guest_cases; i++)
+		if (!strcmp(guest_cases[i].name, "single"))
+			c = &guest_cases[i];
+	if (!c) {
+		tap_ok(false, "memo: the single guest exists");
+		return;
+	}
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	pinned = !sched_setaffinity(0, sizeof(cpus), &cpus);
+	/* Straight-line blocks: a trace would run the guest's whole loop */
+	was = iob_set_trace(false);
+	first = lone_exits(c, &io1);
+	vms_left();
+	second = lone_exits(c, &io2);
+	if (was > 0)
+		iob_set_trace(true);
+	tap_ok(pinned && first > 1 && first == io1 && second == io2,
+	       "a VM after a destroyed one, same RIP, same CPU: every exit its own (pio_exits %lld of %lld, then %lld of %lld)",
+	       first, io1, second, io2);
+	vms_left();
+}
+
 int main(int argc, char **argv)
 {
 	int ret = iob_module_require(&argc, argv);
 
 	if (ret)
 		return ret;
-	tap_plan(6);
+	tap_plan(7);
 	test_teardown_under_reader();
 	test_ftrace_sysctl();
+	test_memo_forgets_vm();
 	return tap_finish();
 }

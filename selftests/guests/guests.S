@@ -250,6 +250,24 @@ GUEST(inner)
 	hlt
 END(inner)
 
+/*
+ * Two instructions for KVM's emulator in a row (PUSH, POP) between the
+ * OUTs of each round: a trace ends before them (exec.c, the cost rule),
+ * the guest runs them itself and exits at the next OUT, which starts a
+ * trace through the rest of the round. No instruction is emulated.
+ */
+GUEST(costly)
+	mov	$8, %cx
+1:	mov	%cl, %al
+	out	%al, $0x80
+	push	%ax
+	pop	%ax
+	out	%al, $0x81
+	dec	%cx
+	jnz	1b
+	hlt
+END(costly)
+
 /* Single IO instructions with ALU work around them (nothing to batch). */
 GUEST(single)
 	mov	$8, %cx

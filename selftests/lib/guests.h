@@ -21,6 +21,7 @@ GUEST_DECL(smc);
 GUEST_DECL(pgend);
 GUEST_DECL(fault);
 GUEST_DECL(single);
+GUEST_DECL(costly);
 GUEST_DECL(inner);
 GUEST_DECL(long);
 GUEST_DECL(prot32);
