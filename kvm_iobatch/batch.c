@@ -30,6 +30,12 @@
  * RIP where it last found no block (struct iob_vcpu, memo_*).
  */
 #define IOB_SINGLE_MEMO 255
+/*
+ * Exits a vCPU passes to KVM in code that changed at two lookups in a row
+ * (struct iob_vcpu, backoff_*): a rescan costs more than the exits a
+ * block there would save.
+ */
+#define IOB_BACKOFF 255
 
 /* iob_handle_pio(): not an exit handler's return value (1, 0, -errno) */
 #define IOB_PASS 2
@@ -127,6 +133,20 @@ static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 }
 
 /*
+ * Self-modifying code: did the code at @key change again, at the second
+ * lookup in a row that found it changed? Then its block is left to KVM
+ * for the next IOB_BACKOFF exits there, and looked at again after them.
+ */
+static bool iob_changed_again(struct iob_vcpu *vs, const struct iob_key *key)
+{
+	if (vs->unstable_lin == key->lin)
+		return ++vs->unstable_n >= 2;
+	vs->unstable_lin = key->lin;
+	vs->unstable_n = 1;
+	return false;
+}
+
+/*
  * Find the block at RIP: from the table when its hash still matches, else
  * by scanning. Return: block size with its bytes in vs->buf and its
  * description in vs->last, or 0.
@@ -139,6 +159,7 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	unsigned int max_insns = READ_ONCE(iob_max_insns);
 	struct iob_key key = { .lin = w->lin, .mode = w->mode };
 	struct iob_desc *d = &vs->last;
+	bool unstable = false;
 	u64 hits = 1;
 
 	/*
@@ -165,14 +186,25 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		}
 		if (xxh64(vs->buf, d->hashed, 0) == d->hash) {
 			iob_count(vm, IOB_STAT_HITS, 1);
+			if (vs->unstable_lin == key.lin)
+				vs->unstable_n = 0;
 			if (!d->size)
 				goto none;
 			return d->size;
 		}
 		iob_count(vm, IOB_STAT_MISMATCHES, 1);
+		unstable = iob_changed_again(vs, &key);
 	}
-	if (iob_scan(vcpu, vm, vs, &key, w->back, avail, max_insns, d))
+	/* Scanned all the same: the table learns the code as it is now */
+	if (iob_scan(vcpu, vm, vs, &key, w->back, avail, max_insns, d) &&
+	    !unstable)
 		return d->size;
+	if (unstable) {
+		/* All of it: its other IO instructions exit there too */
+		vs->backoff_rip = kvm_rip_read(vcpu) - d->back;
+		vs->backoff_len = d->hashed;
+		vs->backoff_left = IOB_BACKOFF;
+	}
 none:
 	d->size = 0;
 	return 0;
@@ -191,23 +223,48 @@ static bool iob_first_is_exit(struct iob_vcpu *vs, int io_size,
 
 /*
  * An IO instruction that runs alone exits again and again at the same RIP
- * (a polling loop, a device with one port). Passing it to KVM is always
- * correct, so the vCPU's memo of "no block at this RIP" is trusted for
- * IOB_SINGLE_MEMO exits without locating the instruction or looking the
- * table up; a code change there is noticed at the next lookup. Keyed by
- * RIP alone: another CS base at the same RIP can only cost a missed
- * block, for a few exits. One counter stands for the exit, the single
- * and the pass (iob_vm_stat()). Return: true when the memo holds.
+ * (a polling loop, a device with one port; two of them take turns in a
+ * loop that reads one port and writes another). Passing it to KVM is
+ * always correct, so the vCPU's memo of "no block at this RIP", two RIPs
+ * deep, is trusted for IOB_SINGLE_MEMO exits without locating the
+ * instruction or looking the table up; a code change there is noticed
+ * at the next lookup. Keyed by RIP alone: another CS base at the same
+ * RIP can only cost a missed block, for a few exits. One counter stands
+ * for the exit, the single and the pass (iob_vm_stat()).
  */
+static __always_inline bool iob_memo_take(struct iob_memo *m,
+					  unsigned long rip)
+{
+	if (!m->left || m->rip != rip)
+		return false;
+	m->left--;
+	return true;
+}
+
+/* Return: true when the memo holds for this exit of @vcpu. */
 static __always_inline bool iob_memo_holds(struct kvm_vcpu *vcpu,
 					   struct iob_vcpu *vs)
 {
-	if (!vs || vs->vcpu != vcpu || !vs->memo_left ||
-	    vs->memo_rip != kvm_rip_read(vcpu))
+	unsigned long rip;
+
+	if (!vs || vs->vcpu != vcpu)
 		return false;
-	vs->memo_left--;
+	rip = kvm_rip_read(vcpu);
+	if (!iob_memo_take(&vs->memo[0], rip) &&
+	    !iob_memo_take(&vs->memo[1], rip))
+		return false;
 	iob_count(vs->vm, IOB_STAT_MEMO, 1);
 	return true;
+}
+
+/* Remember @rip for @n exits; the older of the two goes. */
+static void iob_memo_set(struct iob_vcpu *vs, unsigned long rip,
+			 unsigned int n)
+{
+	if (vs->memo[0].rip != rip)
+		vs->memo[1] = vs->memo[0];
+	vs->memo[0].rip = rip;
+	vs->memo[0].left = n;
 }
 
 /*
@@ -238,6 +295,14 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	struct iob_where w;
 	unsigned int avail, size;
 
+	if (vs && vs->backoff_left &&
+	    kvm_rip_read(vcpu) - vs->backoff_rip < vs->backoff_len) {
+		vs->backoff_left--;
+		/* its IO instructions take turns: the memo has room for two */
+		iob_memo_set(vs, kvm_rip_read(vcpu), vs->backoff_left);
+		iob_count(vm, IOB_STAT_BACKOFF, 1);
+		return IOB_PASS;
+	}
 	avail = iob_vm_extent(vm);
 	if (!avail || !iob_guest_readable(vcpu) || !iob_guest_where(vcpu, &w))
 		return IOB_PASS;
@@ -250,12 +315,12 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 
 	size = iob_find_block(vcpu, vm, vs, &w, avail);
 	if (!size) {
-		vs->memo_rip = kvm_rip_read(vcpu);
-		vs->memo_left = IOB_SINGLE_MEMO;
+		iob_memo_set(vs, kvm_rip_read(vcpu), IOB_SINGLE_MEMO);
 		iob_count(vm, IOB_STAT_SINGLES, 1);
 		return IOB_PASS;
 	}
-	vs->memo_left = 0;
+	vs->memo[0].left = 0;
+	vs->memo[1].left = 0;
 	vs->mode = w.mode;
 	vs->lin = w.lin - vs->last.back;
 	vs->off = vs->last.back;

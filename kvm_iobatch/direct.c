@@ -79,8 +79,9 @@ static void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg, unsigned int size,
  * instructions each time. A move writes one register and no flags; what
  * the emulator's write back would also do is moot inside a block (no
  * interrupt shadow, no pending exception, no single-step) or done here:
- * RIP, the PMU's instruction count, KVM's L1D flush hint after emulation.
- * It cannot fail (fold.c relies on that).
+ * RIP, KVM's L1D flush hint after emulation; the vPMU's count is the
+ * caller's (exec.c counts it when a counter is enabled, fold.c folds
+ * only when none is). It cannot fail (fold.c relies on that).
  */
 void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 {
@@ -92,7 +93,6 @@ void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 		val = iob_reg_read(vcpu, insn->op_src);
 	iob_reg_write(vcpu, insn->op_dst, insn->op_size, val);
 	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + insn->len);
-	iob_pmu_insn_retired(vcpu);
 	vcpu->arch.l1tf_flush_l1d = true;
 }
 
@@ -166,14 +166,13 @@ static bool iob_cond(unsigned int cc, unsigned long f)
 	return cc & 1 ? !r : r;
 }
 
-/* Retire a directly run instruction as the emulator's write back does. */
-static void iob_direct_retire(struct kvm_vcpu *vcpu, unsigned long rip,
-			      bool branch)
+/*
+ * Retire a directly run instruction as the emulator's write back does
+ * (the vPMU's counts are exec.c's, as for iob_exec_move()).
+ */
+static void iob_direct_retire(struct kvm_vcpu *vcpu, unsigned long rip)
 {
 	kvm_rip_write(vcpu, rip);
-	iob_pmu_insn_retired(vcpu);
-	if (branch)
-		iob_pmu_branch_retired(vcpu);
 	vcpu->arch.l1tf_flush_l1d = true;
 }
 
@@ -192,7 +191,7 @@ static bool iob_direct_shift(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 		      count, &rflags);
 	iob_reg_write(vcpu, in->op_dst, in->op_size, r);
 	iob_write_flags(vcpu, rflags);
-	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
 	return true;
 }
 
@@ -226,7 +225,7 @@ static bool iob_direct_alu(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	if (op != IOB_ALU_CMP && op != IOB_ALU_TEST)	/* only compare */
 		iob_reg_write(vcpu, in->op_dst, in->op_size, r);
 	iob_write_flags(vcpu, rflags);
-	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
 	return true;
 }
 
@@ -261,7 +260,7 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	}
 	if (in->op == IOB_OP_LOOP && in->op_alu != 3)
 		kvm_rcx_write(vcpu, cx);
-	iob_direct_retire(vcpu, target, true);
+	iob_direct_retire(vcpu, target);
 	return true;
 }
 
@@ -364,7 +363,7 @@ static bool iob_direct_load(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	    !iob_ram_read(vcpu, lin, in->op_size, &val))
 		return false;
 	iob_reg_write(vcpu, in->op_dst, in->op_size, val);
-	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
 	return true;
 }
 
@@ -390,7 +389,7 @@ static bool iob_direct_store(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	val = iob_reg_read(vcpu, in->op_src);
 	if (!iob_ram_write(vcpu, lin, in->op_size, val))
 		return false;
-	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
 	return true;
 }
 
@@ -410,7 +409,7 @@ static bool iob_direct_sreg(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	iob_seg_get(vcpu, in->op_alu, &old, &desc);	/* zero when unusable */
 	set_desc_base(&desc, (u32)sel << 4);
 	ctxt->ops->set_segment(ctxt, sel, &desc, 0, in->op_alu);
-	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len, false);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
 	return true;
 }
 

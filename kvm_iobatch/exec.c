@@ -228,27 +228,36 @@ static bool iob_trace_step(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
 		  struct iob_insn *insn)
 {
-	unsigned int i = off % IOB_DCACHE;
-	int len;
+	const struct iob_insn *d = iob_decode_ref(vs, off);
 
-	if ((vs->dc_valid & BIT_ULL(i)) && vs->dc_off[i] == off) {
-		*insn = vs->dc[i];
-		return insn->len;
-	}
-	len = iob_decode(vs->buf + off, vs->size - off, vs->mode, insn);
-	if (len > 0) {
-		vs->dc[i] = *insn;
-		vs->dc_off[i] = off;
-		vs->dc_valid |= BIT_ULL(i);
-		vs->dc_nofold &= ~BIT_ULL(i);
-	}
-	return len;
+	if (!d)
+		return 0;
+	*insn = *d;
+	return d->len;
 }
 
-/* The instruction at vs->off, decoded. */
-static int iob_exec_decode(struct iob_vcpu *vs, struct iob_insn *insn)
+/**
+ * iob_decode_fill() - decode the block's instruction at @off into the cache
+ * @vs: the block, @off < @vs->size
+ * @off: offset in @vs->buf
+ *
+ * The slow path of iob_decode_ref().
+ *
+ * Return: the decode in its cache slot, or NULL when undecodable or
+ * truncated.
+ */
+const struct iob_insn *iob_decode_fill(struct iob_vcpu *vs, unsigned int off)
 {
-	return iob_decode_at(vs, vs->off, insn);
+	unsigned int i = off % IOB_DCACHE;
+	struct iob_insn *insn = &vs->dc[i];
+
+	vs->dc_valid &= ~BIT_ULL(i);
+	if (iob_decode(vs->buf + off, vs->size - off, vs->mode, insn) <= 0)
+		return NULL;
+	vs->dc_off[i] = off;
+	vs->dc_valid |= BIT_ULL(i);
+	vs->dc_nofold &= ~BIT_ULL(i);
+	return insn;
 }
 
 /* Is @insn one the block may run (as the scan found it, and here)? */
@@ -309,6 +318,18 @@ static noinline bool iob_exec_too_costly(struct iob_vcpu *vs,
 	       next.kind != IOB_INSN_IO && next.op == IOB_OP_EMULATE;
 }
 
+/*
+ * The vPMU's counts of an instruction the executor ran (direct.c), as the
+ * emulator's write back counts them: a branch also as a branch, taken or
+ * not (the emulator's is_branch: Jcc, JMP, LOOP, JCXZ).
+ */
+static void iob_direct_pmu(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
+{
+	iob_pmu_insn_retired(vcpu);
+	if (insn->kind == IOB_INSN_JUMP)
+		iob_pmu_branch_retired(vcpu);
+}
+
 /**
  * iob_exec_block() - run a block from vs->off to its end
  * @vcpu: the vCPU
@@ -328,30 +349,47 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		   struct iob_vcpu *vs, bool checked)
 {
 	unsigned int max = READ_ONCE(iob_max_insns), n_now = 0;
+	bool direct = false;	/* the last instruction ran in direct.c */
 
+	/*
+	 * Only a WRMSR (no block runs one) or userspace (between two
+	 * entries) enables a vPMU counter: once per entry is enough.
+	 */
+	vs->pmu_on = iob_pmu_counting(vcpu);
 	while (iob_exec_may_run(vs)) {
-		struct iob_insn insn;
+		const struct iob_insn *insn;
 		unsigned int len;
 		u64 next;
 		int r;
 
-		if (vs->n_run && !checked && iob_guest_event_pending(vcpu))
+		if (vs->n_run && !checked &&
+		    (direct ? iob_guest_event_after_direct(vcpu) :
+			      iob_guest_event_pending(vcpu)))
 			return iob_exec_cut(vm, vs);
 		checked = false;
+		direct = false;
 		if (vs->trace && n_now >= max)
 			break;
-		r = iob_exec_decode(vs, &insn);
-		if (r <= 0 || !iob_exec_allowed(vcpu, vs, &insn))
+		/*
+		 * By reference: no decode below lands in its slot before the
+		 * last use of @insn (the next instruction's is another slot;
+		 * fold.c's, which may reach further, come after it).
+		 */
+		insn = iob_decode_ref(vs, vs->off);
+		if (!insn || !iob_exec_allowed(vcpu, vs, insn))
 			return iob_exec_cut(vm, vs); /* the scan said otherwise */
-		len = r;
+		len = insn->len;
 		next = vs->lin + vs->off + len;
 
 		vs->pending = IOB_PENDING_NONE;
-		if (insn.kind == IOB_INSN_IO) {
-			r = iob_exec_io(vcpu, vs, &insn, len);
-		} else if (iob_exec_simple(vcpu, &insn) ||
-			   iob_exec_direct(vcpu, vs, &insn)) {
+		if (insn->kind == IOB_INSN_IO) {
+			r = iob_exec_io(vcpu, vs, insn, len);
+		} else if (iob_exec_simple(vcpu, insn) ||
+			   iob_exec_direct(vcpu, vs, insn)) {
 			iob_count(vm, IOB_STAT_DIRECT, 1);
+			if (vs->pmu_on)
+				iob_direct_pmu(vcpu, insn);
+			direct = true;
 			r = 1;
 		} else {
 			if (vs->trace && iob_exec_too_costly(vs, len))
@@ -363,7 +401,7 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			return iob_exec_cut(vm, vs);
 		iob_count(vm, IOB_STAT_INSNS, 1);
 		vs->since_io++;
-		if (insn.kind == IOB_INSN_IO) {
+		if (insn->kind == IOB_INSN_IO) {
 			iob_count(vm, IOB_STAT_IO_BATCHED, 1);
 			if (vs->n_run)
 				iob_count(vm, IOB_STAT_EXITS_SAVED, 1);
@@ -382,7 +420,7 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			return r;
 		}
 		if (vs->trace) {
-			if (!iob_trace_step(vcpu, vm, vs, &insn))
+			if (!iob_trace_step(vcpu, vm, vs, insn))
 				break;
 			continue;
 		}

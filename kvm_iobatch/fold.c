@@ -154,7 +154,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	if (!READ_ONCE(iob_fold) || vcpu->guest_debug ||
 	    (iob_rflags(vcpu) &
 	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)) ||
-	    iob_pmu_counting(vcpu))
+	    vs->pmu_on)
 		return;
 
 	/* The PIO data page holds the data of the whole run. */

@@ -403,9 +403,7 @@ static bool iob_hv_timer_due(struct kvm_vcpu *vcpu)
  */
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 {
-	if ((READ_ONCE(vcpu->requests) & ~IOB_HARMLESS_REQS) ||
-	    signal_pending(current) ||
-	    need_resched())
+	if (iob_guest_event_after_direct(vcpu))
 		return true;
 	if (vcpu->arch.exception.pending || vcpu->arch.exception.injected ||
 	    vcpu->arch.exception_vmexit.pending)
@@ -414,8 +412,33 @@ bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 	    vcpu->arch.nmi_pending || atomic_read(&vcpu->arch.nmi_queued) ||
 	    vcpu->arch.smi_pending)
 		return true;
-	if (READ_ONCE(vcpu->run->request_interrupt_window) &&
-	    !pic_in_kernel(vcpu->kvm))
+	return READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       !pic_in_kernel(vcpu->kvm);
+}
+
+/**
+ * iob_guest_event_after_direct() - iob_guest_event_pending(), after an
+ * instruction that the executor ran itself
+ * @vcpu: the vCPU; iob_guest_event_pending() said no at an earlier
+ *        boundary, and since then only instructions of direct.c ran
+ *
+ * Those write registers, flags other than IF, RIP and RAM, and call into
+ * KVM for nothing: what only this thread sets inside KVM (a queued or
+ * injected exception, interrupt, NMI or SMI) is as it was. Others raise
+ * a request with anything they queue (kvm_inject_nmi(), the PIC and
+ * APIC), signal or reschedule this thread, or post an interrupt to the
+ * APIC (AVIC, APICv), which only kvm_cpu_has_interrupt() sees; a VMX
+ * preemption timer expires by itself. A request_interrupt_window that
+ * userspace sets meanwhile is seen at the next full check, as if it had
+ * come a few instructions later (stock KVM reads it at its next entry).
+ *
+ * Return: true when the block must end here.
+ */
+bool iob_guest_event_after_direct(struct kvm_vcpu *vcpu)
+{
+	if ((READ_ONCE(vcpu->requests) & ~IOB_HARMLESS_REQS) ||
+	    signal_pending(current) ||
+	    need_resched())
 		return true;
 	if (!(iob_rflags(vcpu) & X86_EFLAGS_IF))
 		return false;

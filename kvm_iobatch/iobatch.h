@@ -77,6 +77,8 @@ extern bool iob_trace;
  * @IOB_STAT_TRACE_DROPPED: trace sites dropped: work without IO
  * @IOB_STAT_CODE_COPIED: code compares at a resume that copied the bytes
  *                        through KVM (no mapping in place, without paging)
+ * @IOB_STAT_BACKOFF: exits passed to KVM at code that keeps changing
+ *                    (batch.c, IOB_BACKOFF)
  * @IOB_STAT_MEMO: exits the vCPU's memo passed to KVM (batch.c); each is
  *                 one of @IOB_STAT_EXITS, @IOB_STAT_SINGLES and
  *                 @IOB_STAT_PASSED too, which iob_vm_stat() adds in
@@ -104,6 +106,7 @@ enum iob_stat {
 	IOB_STAT_SMC,
 	IOB_STAT_TRACE_DROPPED,
 	IOB_STAT_CODE_COPIED,
+	IOB_STAT_BACKOFF,
 	IOB_STAT_MEMO,
 	IOB_STAT_NR,
 };
@@ -182,6 +185,16 @@ struct iob_desc {
 #define IOB_DCACHE 64
 
 /**
+ * struct iob_memo - a RIP where the vCPU found no block to run
+ * @rip: the RIP
+ * @left: exits there still passed to KVM without a lookup
+ */
+struct iob_memo {
+	unsigned long rip;
+	unsigned int left;
+};
+
+/**
  * struct iob_vcpu - per-vCPU block state, valid between the exit that
  * started a block and the end of the block
  * @active: a block is in progress (possibly waiting for userspace)
@@ -200,10 +213,17 @@ struct iob_desc {
  *             OUT join its userspace exit (fold.c)
  * @dc: decodes of @buf's instructions, slot = offset % IOB_DCACHE
  *      (exec.c, iob_decode_at()); emptied when a block starts
- * @memo_rip: RIP of the vCPU's last exit with no block to run
- * @memo_left: exits at @memo_rip still passed to KVM without a lookup
- * @vcpu: the vCPU (iob_vcpu_cached() compares it)
+ * @memo: the RIPs of the vCPU's last two exits with no block to run,
+ *        newest first, and how many exits at each are still passed to KVM
+ *        without a lookup (batch.c)
+ * @vcpu: the vCPU (iob_memo_holds() compares it)
  * @vm: its VM's state
+ * @backoff_rip: RIP where code starts that changed at two lookups in a row
+ * @backoff_len: its length in bytes (the block's, or the window scanned)
+ * @backoff_left: exits there still passed to KVM (batch.c)
+ * @unstable_lin: linear address of the last block found changed
+ * @unstable_n: lookups in a row that found it changed
+ * @pmu_on: a vPMU counter is enabled (exec.c, at each entry)
  * @trace: the block is a trace: @map says where it may run
  * @map: see struct iob_desc
  * @rip0: RIP at @lin (a trace's offsets are RIP - @rip0)
@@ -218,8 +238,13 @@ struct iob_vcpu {
 	/* The memo path's fields first: one cache line (batch.c) */
 	struct kvm_vcpu *vcpu;
 	struct iob_vm *vm;
-	unsigned long memo_rip;
-	unsigned int memo_left;
+	struct iob_memo memo[2];
+	unsigned int backoff_left;
+	unsigned int backoff_len;
+	unsigned long backoff_rip;
+	u64 unstable_lin;
+	unsigned int unstable_n;
+	bool pmu_on;
 	bool active;
 	enum iob_mode mode;
 	enum iob_pending pending;
@@ -321,6 +346,7 @@ struct iob_vm *iob_vm_find(struct kvm *kvm);
 void iob_vm_destroyed(struct kvm *kvm);
 struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu);
 DECLARE_PER_CPU(struct iob_vcpu *, iob_cpu_vcpu);
+struct iob_vcpu *iob_vcpu_here(struct kvm_vcpu *vcpu);
 
 /**
  * iob_vcpu_find() - per-vCPU block state, if the vCPU has any
@@ -378,6 +404,7 @@ bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
 bool iob_guest_readable(struct kvm_vcpu *vcpu);
 bool iob_guest_batchable(struct kvm_vcpu *vcpu);
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu);
+bool iob_guest_event_after_direct(struct kvm_vcpu *vcpu);
 
 /* batch.c */
 int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
@@ -399,6 +426,27 @@ unsigned long iob_alu(unsigned int op, unsigned int size, unsigned long a,
 		      unsigned long b, unsigned long *rflags);
 
 /* direct.c */
+const struct iob_insn *iob_decode_fill(struct iob_vcpu *vs, unsigned int off);
+
+/**
+ * iob_decode_ref() - the decode of the block's instruction at @off
+ * @vs: the block, @off < @vs->size
+ * @off: offset in @vs->buf
+ *
+ * As iob_decode_at(), by reference into the decode cache: valid until
+ * the next decode of an offset in the same slot (@off % IOB_DCACHE).
+ *
+ * Return: the decode, or NULL when undecodable or truncated.
+ */
+static inline const struct iob_insn *iob_decode_ref(struct iob_vcpu *vs,
+						    unsigned int off)
+{
+	unsigned int i = off % IOB_DCACHE;
+
+	if ((vs->dc_valid & BIT_ULL(i)) && vs->dc_off[i] == off)
+		return &vs->dc[i];
+	return iob_decode_fill(vs, off);
+}
 int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
 		  struct iob_insn *insn);
 bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn);

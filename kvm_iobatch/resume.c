@@ -111,13 +111,19 @@ static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
  */
 static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
 {
-	struct iob_vm *vm = iob_vm_find(vcpu->kvm);
-	struct iob_vcpu *vs = vm ? iob_vcpu_find(vm, vcpu) : NULL;
+	struct iob_vcpu *vs = iob_vcpu_here(vcpu);
+	struct iob_vm *vm;
 	bool untouched;
 	int r;
 
-	if (WARN_ON_ONCE(!vs))
-		return 1;
+	if (!vs) {
+		vm = iob_vm_find(vcpu->kvm);
+		vs = vm ? iob_vcpu_find(vm, vcpu) : NULL;
+		if (WARN_ON_ONCE(!vs))
+			return 1;
+		this_cpu_write(iob_cpu_vcpu, vs);
+	}
+	vm = vs->vm;
 	untouched = iob_vcpu_untouched(vs);
 	r = iob_finish_access(vcpu, vs, untouched);
 	vs->pending = IOB_PENDING_NONE;
