@@ -119,6 +119,7 @@ static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		back = 0;
 	}
 	iob_count(vm, IOB_STAT_SCANS, 1);
+	vs->buf_held = false;
 	if (!iob_guest_read(vcpu, key->lin - back, vs->buf, back + avail)) {
 		iob_count(vm, IOB_STAT_READ_FAULTS, 1);
 		return 0;
@@ -147,14 +148,37 @@ static bool iob_changed_again(struct iob_vcpu *vs, const struct iob_key *key)
 }
 
 /*
+ * Is @d the block that vs->buf still holds, and are the guest's bytes
+ * there still those? Then the block runs from vs->buf as it is, with the
+ * decodes of its last run: a loop that exits at the same trace again and
+ * again decodes it once. Equal bytes, not an equal hash, keep the
+ * decodes; the bytes are compared in place where there is no paging.
+ */
+static bool iob_buf_holds(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			  const struct iob_desc *d)
+{
+	bool copied = false, same;
+
+	if (!vs->buf_held || !d->size || vs->lin != d->key.lin - d->back ||
+	    vs->mode != d->key.mode || vs->size != d->size ||
+	    vs->buf_hash != d->hash)
+		return false;
+	same = iob_guest_equal(vcpu, vs->lin, vs->buf, vs->size, &copied);
+	if (copied)
+		iob_count(vs->vm, IOB_STAT_CODE_COPIED, 1);
+	return same;
+}
+
+/*
  * Find the block at RIP: from the table when its hash still matches, else
  * by scanning. Return: block size with its bytes in vs->buf and its
- * description in vs->last, or 0.
+ * description in vs->last (*@kept: with the decodes of vs->buf's last
+ * run, iob_buf_holds()), or 0.
  */
 static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 				   struct iob_vcpu *vs,
 				   const struct iob_where *w,
-				   unsigned int avail)
+				   unsigned int avail, bool *kept)
 {
 	unsigned int max_insns = READ_ONCE(iob_max_insns);
 	struct iob_key key = { .lin = w->lin, .mode = w->mode };
@@ -179,6 +203,15 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		 */
 		if (!d->size && hits % IOB_SINGLE_RECHECK)
 			goto none;
+		if (iob_buf_holds(vcpu, vs, d)) {
+			iob_count(vm, IOB_STAT_HITS, 1);
+			iob_count(vm, IOB_STAT_CODE_KEPT, 1);
+			if (vs->unstable_lin == key.lin)
+				vs->unstable_n = 0;
+			*kept = true;
+			return d->size;
+		}
+		vs->buf_held = false;
 		if (!iob_guest_read(vcpu, w->lin - d->back, vs->buf,
 				    d->hashed)) {
 			iob_count(vm, IOB_STAT_READ_FAULTS, 1);
@@ -241,13 +274,13 @@ static __always_inline bool iob_memo_take(struct iob_memo *m,
 	return true;
 }
 
-/* Return: true when the memo holds for this exit of @vcpu. */
+/* Return: true when the memo of @vcpu's state @vs holds for this exit. */
 static __always_inline bool iob_memo_holds(struct kvm_vcpu *vcpu,
 					   struct iob_vcpu *vs)
 {
 	unsigned long rip;
 
-	if (!vs || vs->vcpu != vcpu)
+	if (!vs)
 		return false;
 	rip = kvm_rip_read(vcpu);
 	if (!iob_memo_take(&vs->memo[0], rip) &&
@@ -268,22 +301,6 @@ static void iob_memo_set(struct iob_vcpu *vs, unsigned long rip,
 }
 
 /*
- * The memo of the vCPU that this CPU's last PIO exit came from: a vCPU
- * that keeps exiting on one CPU finds its state with no registry lookup
- * (vm.c, iob_cpu_vcpu). Preemption is off while the state is read: a
- * slot may hold another VM's state, which is freed after a grace period.
- */
-static __always_inline bool iob_memo_holds_here(struct kvm_vcpu *vcpu)
-{
-	bool holds;
-
-	preempt_disable();
-	holds = iob_memo_holds(vcpu, this_cpu_read(iob_cpu_vcpu));
-	preempt_enable();
-	return holds;
-}
-
-/*
  * Everything but the memo. Out of line: its frame and stack canary
  * (struct iob_where) cost every exit the memo passes on otherwise.
  * Return: as an exit handler, or IOB_PASS when the exit is KVM's.
@@ -294,6 +311,7 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 {
 	struct iob_where w;
 	unsigned int avail, size;
+	bool kept = false;
 
 	if (vs && vs->backoff_left &&
 	    kvm_rip_read(vcpu) - vs->backoff_rip < vs->backoff_len) {
@@ -313,7 +331,7 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	if (!vs)
 		return IOB_PASS;
 
-	size = iob_find_block(vcpu, vm, vs, &w, avail);
+	size = iob_find_block(vcpu, vm, vs, &w, avail, &kept);
 	if (!size) {
 		iob_memo_set(vs, kvm_rip_read(vcpu), IOB_SINGLE_MEMO);
 		iob_count(vm, IOB_STAT_SINGLES, 1);
@@ -325,7 +343,16 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	vs->lin = w.lin - vs->last.back;
 	vs->off = vs->last.back;
 	vs->size = size;
-	vs->dc_valid = 0;	/* vs->buf was filled anew */
+	if (!kept) {
+		vs->dc_valid = 0;	/* vs->buf was filled anew */
+		vs->buf_hash = vs->last.hash;
+		vs->buf_held = true;
+	} else if (vs->trace != vs->last.trace ||
+		   (vs->trace &&
+		    memcmp(&vs->map, &vs->last.map, sizeof(vs->map)))) {
+		/* same bytes, scanned under other knobs: where may it run? */
+		vs->dc_nofold = 0;
+	}
 	/*
 	 * An event due before the block's second instruction ends it there:
 	 * a block cut at its first boundary, counted as such.
@@ -367,13 +394,9 @@ static noinline int iob_fast_pio_lookup(struct kvm_vcpu *vcpu, int size,
 	vm = iob_vm_get(vcpu->kvm);
 	if (!vm)
 		goto stock;
-	vs = iob_vcpu_find(vm, vcpu);
-	if (vs) {
-		/* Alive while its vCPU runs: iob_vm_destroyed() clears it */
-		this_cpu_write(iob_cpu_vcpu, vs);
-		if (iob_memo_holds(vcpu, vs))
-			goto stock;
-	}
+	vs = iob_vcpu_find_here(vm, vcpu);
+	if (iob_memo_holds(vcpu, vs))
+		goto stock;
 	iob_count(vm, IOB_STAT_EXITS, 1);
 	r = iob_handle_pio(vcpu, vm, vs, size, port, in);
 	if (r != IOB_PASS)
@@ -399,7 +422,8 @@ stock:
  */
 int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, int in)
 {
-	if (iob_memo_holds_here(vcpu))
+	/* The memo of the state this CPU last used: no registry lookup */
+	if (iob_memo_holds(vcpu, iob_vcpu_here(vcpu)))
 		return iob_stock_fast_pio(vcpu, size, port, in);
 	return iob_fast_pio_lookup(vcpu, size, port, in);
 }

@@ -14,6 +14,9 @@
  *   in-kernel reads are KVM's own. When that one goes to userspace after
  *   all, its completion is taken over (resume.c) and finished as
  *   kvm_fast_pio() finishes an IN.
+ * - A later IN or OUT that the CPU would check against the TSS's I/O
+ *   permission bitmap (CPL above IOPL, virtual-8086 mode) ends the block
+ *   before it: the guest runs it, and its CPU checks it.
  * - Register moves, ALU instructions with register or immediate operands
  *   and jumps within the block run without the emulator (direct.c); every
  *   other instruction runs in KVM's emulator.
@@ -108,6 +111,24 @@ static int iob_pio_out(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 	return iob_pio_user(vcpu, vs, size, port, 0, val);
 }
 
+/*
+ * Does the CPU consult the TSS's I/O permission bitmap before this IO
+ * instruction: in virtual-8086 mode, and in protected mode at a CPL above
+ * IOPL (the emulator's emulator_bad_iopl())? The module does not read the
+ * bitmap: such an IO is left to the guest, whose CPU checks it and raises
+ * #GP or exits. (The exiting IO instruction passed that check already.)
+ */
+static bool iob_io_needs_bitmap(struct kvm_vcpu *vcpu)
+{
+	unsigned long rflags;
+
+	if (!is_protmode(vcpu))
+		return false;
+	rflags = iob_rflags(vcpu);
+	return (rflags & X86_EFLAGS_VM) ||
+	       iob_cpl(vcpu) > (rflags & X86_EFLAGS_IOPL) >> X86_EFLAGS_IOPL_BIT;
+}
+
 /* Return: as an exit handler, or IOB_NOT_RUN. */
 static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		       const struct iob_insn *insn, unsigned int len)
@@ -122,6 +143,8 @@ static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			vs->pending = IOB_PENDING_KVM;
 		return r;
 	}
+	if (iob_io_needs_bitmap(vcpu))
+		return IOB_NOT_RUN;
 	vs->io_lin = vs->lin + vs->off;
 	vs->io_len = len;
 	if (!insn->io_in)
@@ -309,13 +332,14 @@ static void iob_trace_wasted(struct iob_vm *vm, struct iob_vcpu *vs)
 static noinline bool iob_exec_too_costly(struct iob_vcpu *vs,
 					 unsigned int len)
 {
-	struct iob_insn next;
 	unsigned int off = vs->off + len;
+	const struct iob_insn *next;
 
 	if (!iob_trace_has(&vs->map, off))
 		return false;
-	return iob_decode_at(vs, off, &next) > 0 &&
-	       next.kind != IOB_INSN_IO && next.op == IOB_OP_EMULATE;
+	next = iob_decode_ref(vs, off);
+	return next && next->kind != IOB_INSN_IO &&
+	       next->op == IOB_OP_EMULATE;
 }
 
 /*

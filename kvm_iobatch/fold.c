@@ -93,21 +93,6 @@ static int iob_fold_next(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 }
 
 /*
- * The decode cache's slot of the OUT at @off (iob_decode_at() filled it
- * when the executor ran the OUT) says whether the code after it was
- * found to rule out a run. Return: the slot, or -1 when it holds
- * another instruction.
- */
-static int iob_fold_slot(const struct iob_vcpu *vs, unsigned int off)
-{
-	unsigned int i = off % IOB_DCACHE;
-
-	if (!(vs->dc_valid & BIT_ULL(i)) || vs->dc_off[i] != off)
-		return -1;
-	return i;
-}
-
-/*
  * Retire the OUT before the next one of a run and run the register moves
  * between them, from @off up to @at: iob_fold_next() checked that they are
  * moves, so none of this can fail, exit or raise an event.
@@ -146,9 +131,13 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 {
 	unsigned int size = vcpu->arch.pio.size, n = 1;
 	u16 port = vcpu->arch.pio.port;
-	int slot = iob_fold_slot(vs, vs->off);
+	int slot = iob_dc_slot(vs, vs->off);
 
-	/* Most OUTs are followed by code that rules a run out: once known, cheap */
+	/*
+	 * Most OUTs are followed by code that rules a run out: once known,
+	 * cheap. The verdict sits with the OUT's decode (the executor just
+	 * decoded it), and goes when the decode does.
+	 */
 	if (slot >= 0 && (vs->dc_nofold & BIT_ULL(slot)))
 		return;
 	if (!READ_ONCE(iob_fold) || vcpu->guest_debug ||
@@ -166,7 +155,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 
 		at = iob_fold_next(vcpu, vs, off, size, port, &out);
 		if (at == IOB_FOLD_NEVER) {
-			slot = iob_fold_slot(vs, vs->off);
+			slot = iob_dc_slot(vs, vs->off);
 			if (slot >= 0)
 				vs->dc_nofold |= BIT_ULL(slot);
 		}

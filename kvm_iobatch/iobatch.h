@@ -75,7 +75,10 @@ extern bool iob_trace;
  * @IOB_STAT_JUMPS: jumps taken inside traces
  * @IOB_STAT_SMC: traces ended by a write into their code
  * @IOB_STAT_TRACE_DROPPED: trace sites dropped: work without IO
- * @IOB_STAT_CODE_COPIED: code compares at a resume that copied the bytes
+ * @IOB_STAT_CODE_COPIED: code compares at a resume, or of the vCPU's last
+ *                       block, that copied the bytes
+ * @IOB_STAT_CODE_KEPT: blocks run from the bytes and decodes of the vCPU's
+ *                     last block, compared in place (batch.c)
  *                        through KVM (no mapping in place, without paging)
  * @IOB_STAT_BACKOFF: exits passed to KVM at code that keeps changing
  *                    (batch.c, IOB_BACKOFF)
@@ -106,6 +109,7 @@ enum iob_stat {
 	IOB_STAT_SMC,
 	IOB_STAT_TRACE_DROPPED,
 	IOB_STAT_CODE_COPIED,
+	IOB_STAT_CODE_KEPT,
 	IOB_STAT_BACKOFF,
 	IOB_STAT_MEMO,
 	IOB_STAT_NR,
@@ -212,7 +216,11 @@ struct iob_memo {
  * @dc_nofold: bit i: the code after the OUT at @dc_off[i] lets no other
  *             OUT join its userspace exit (fold.c)
  * @dc: decodes of @buf's instructions, slot = offset % IOB_DCACHE
- *      (exec.c, iob_decode_at()); emptied when a block starts
+ *      (exec.c, iob_decode_at()); emptied when a block starts from bytes
+ *      other than @buf's
+ * @buf_hash: hash of @buf's @size bytes, valid while @buf_held
+ * @buf_held: @buf holds the last block's bytes (@lin, @mode, @size,
+ *            @buf_hash): a block there again may run from them (batch.c)
  * @memo: the RIPs of the vCPU's last two exits with no block to run,
  *        newest first, and how many exits at each are still passed to KVM
  *        without a lookup (batch.c)
@@ -259,6 +267,8 @@ struct iob_vcpu {
 	u64 dc_nofold;
 	u16 dc_off[IOB_DCACHE];
 	struct iob_insn dc[IOB_DCACHE];
+	u64 buf_hash;
+	bool buf_held;
 	bool trace;
 	struct iob_trace map;
 	unsigned long rip0;
@@ -346,7 +356,6 @@ struct iob_vm *iob_vm_find(struct kvm *kvm);
 void iob_vm_destroyed(struct kvm *kvm);
 struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu);
 DECLARE_PER_CPU(struct iob_vcpu *, iob_cpu_vcpu);
-struct iob_vcpu *iob_vcpu_here(struct kvm_vcpu *vcpu);
 
 /**
  * iob_vcpu_find() - per-vCPU block state, if the vCPU has any
@@ -361,6 +370,47 @@ static inline struct iob_vcpu *iob_vcpu_find(struct iob_vm *vm,
 	if (unlikely(vcpu->vcpu_idx >= KVM_MAX_VCPUS))
 		return NULL;
 	return READ_ONCE(vm->vcpus[vcpu->vcpu_idx]);
+}
+
+/**
+ * iob_vcpu_find_here() - iob_vcpu_find(), and keep it for iob_vcpu_here()
+ * @vm: the VM
+ * @vcpu: one of its vCPUs, in its KVM_RUN on this CPU
+ *
+ * Return: the state or NULL.
+ */
+static inline struct iob_vcpu *iob_vcpu_find_here(struct iob_vm *vm,
+						  struct kvm_vcpu *vcpu)
+{
+	struct iob_vcpu *vs = iob_vcpu_find(vm, vcpu);
+
+	/* Alive while its vCPU runs: iob_vm_destroyed() clears the slot */
+	if (vs)
+		this_cpu_write(iob_cpu_vcpu, vs);
+	return vs;
+}
+
+/**
+ * iob_vcpu_here() - @vcpu's state, if this CPU's last PIO exit was its own
+ * @vcpu: a vCPU in its KVM_RUN
+ *
+ * No registry lookup (iob_cpu_vcpu): a vCPU that keeps exiting on one CPU
+ * finds its state at once. The slot may hold another VM's state, freed
+ * after a grace period: it is looked at with preemption off. @vcpu's own
+ * is alive while @vcpu runs.
+ *
+ * Return: the state or NULL.
+ */
+static __always_inline struct iob_vcpu *iob_vcpu_here(struct kvm_vcpu *vcpu)
+{
+	struct iob_vcpu *vs;
+
+	preempt_disable();
+	vs = this_cpu_read(iob_cpu_vcpu);
+	if (vs && vs->vcpu != vcpu)
+		vs = NULL;
+	preempt_enable();
+	return vs;
 }
 void iob_vms_trim_tables(unsigned int max);
 unsigned int iob_vm_count(void);
@@ -429,6 +479,22 @@ unsigned long iob_alu(unsigned int op, unsigned int size, unsigned long a,
 const struct iob_insn *iob_decode_fill(struct iob_vcpu *vs, unsigned int off);
 
 /**
+ * iob_dc_slot() - the decode cache's slot of the block's instruction at @off
+ * @vs: the block
+ * @off: offset in @vs->buf
+ *
+ * Return: the slot, or -1 when it holds no decode of @off.
+ */
+static inline int iob_dc_slot(const struct iob_vcpu *vs, unsigned int off)
+{
+	unsigned int i = off % IOB_DCACHE;
+
+	if ((vs->dc_valid & BIT_ULL(i)) && vs->dc_off[i] == off)
+		return i;
+	return -1;
+}
+
+/**
  * iob_decode_ref() - the decode of the block's instruction at @off
  * @vs: the block, @off < @vs->size
  * @off: offset in @vs->buf
@@ -441,9 +507,9 @@ const struct iob_insn *iob_decode_fill(struct iob_vcpu *vs, unsigned int off);
 static inline const struct iob_insn *iob_decode_ref(struct iob_vcpu *vs,
 						    unsigned int off)
 {
-	unsigned int i = off % IOB_DCACHE;
+	int i = iob_dc_slot(vs, off);
 
-	if ((vs->dc_valid & BIT_ULL(i)) && vs->dc_off[i] == off)
+	if (i >= 0)
 		return &vs->dc[i];
 	return iob_decode_fill(vs, off);
 }

@@ -118,10 +118,9 @@ static int iob_complete_userspace_io(struct kvm_vcpu *vcpu)
 
 	if (!vs) {
 		vm = iob_vm_find(vcpu->kvm);
-		vs = vm ? iob_vcpu_find(vm, vcpu) : NULL;
+		vs = vm ? iob_vcpu_find_here(vm, vcpu) : NULL;
 		if (WARN_ON_ONCE(!vs))
 			return 1;
-		this_cpu_write(iob_cpu_vcpu, vs);
 	}
 	vm = vs->vm;
 	untouched = iob_vcpu_untouched(vs);

@@ -33,4 +33,22 @@ static __always_inline unsigned long iob_rflags(struct kvm_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb->save.rflags;
 }
 
+/**
+ * iob_cpl() - the guest's current privilege level, as KVM's get_cpl
+ * @vcpu: the vCPU
+ *
+ * svm_get_cpl() returns the VMCB's CPL; on VMX, KVM's own through the
+ * emulator's callbacks (its static call is not exported).
+ *
+ * Return: 0 to 3.
+ */
+static __always_inline int iob_cpl(struct kvm_vcpu *vcpu)
+{
+	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
+
+	if (boot_cpu_has(X86_FEATURE_SVM))
+		return to_svm(vcpu)->vmcb->save.cpl;
+	return ctxt->ops->cpl(ctxt);
+}
+
 #endif

@@ -103,6 +103,7 @@ const char * const iob_stat_names[IOB_STAT_NR] = {
 	[IOB_STAT_SMC] = "trace_smc",
 	[IOB_STAT_TRACE_DROPPED] = "trace_dropped",
 	[IOB_STAT_CODE_COPIED] = "code_copied",
+	[IOB_STAT_CODE_KEPT] = "code_kept",
 	[IOB_STAT_BACKOFF] = "backoff_passed",
 	[IOB_STAT_MEMO] = "memo_passed",
 };
@@ -368,28 +369,6 @@ struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu)
 		kfree(vs);
 		return old;
 	}
-	return vs;
-}
-
-/**
- * iob_vcpu_here() - @vcpu's state, if this CPU's last PIO exit was its own
- * @vcpu: a vCPU in its KVM_RUN
- *
- * No registry lookup (iob_cpu_vcpu). The slot may hold another VM's
- * state, freed after a grace period: it is looked at with preemption
- * off. @vcpu's own is alive while @vcpu runs.
- *
- * Return: the state or NULL.
- */
-struct iob_vcpu *iob_vcpu_here(struct kvm_vcpu *vcpu)
-{
-	struct iob_vcpu *vs;
-
-	preempt_disable();
-	vs = this_cpu_read(iob_cpu_vcpu);
-	if (vs && vs->vcpu != vcpu)
-		vs = NULL;
-	preempt_enable();
 	return vs;
 }
 

@@ -219,6 +219,12 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 	tap_ok(c->mode == VMM_LONG ? st >= 0 : st == 0,
 	       "%s%s: code compared in place at resumes (code_copied %lld)",
 	       c->name, mode, st);
+	if (trace && !sync && c->trace_kept) {
+		st = err ? -1 : iob_vm_stat(&vm, "code_kept");
+		tap_ok(st >= c->trace_kept,
+		       "%s%s: blocks run from the last block's bytes and decodes: code_kept %lld (expected >= %u)",
+		       c->name, mode, st, c->trace_kept);
+	}
 	if (trace && !sync && c->trace_all_direct) {
 		long long insns = err ? -1 : iob_vm_stat(&vm, "insns_emulated");
 		long long io = err ? -1 : iob_vm_stat(&vm, "io_batched");
@@ -232,13 +238,17 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 		vmm_destroy(&vm);
 }
 
-/* Cases with one more check (trace pass, plain VMM): trace_all_direct */
-static unsigned int n_all_direct_cases(void)
+/*
+ * Checks of the trace pass with the plain VMM, beyond every case's:
+ * trace_all_direct, trace_kept
+ */
+static unsigned int n_trace_checks(void)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < n_guest_cases; i++)
-		n += guest_cases[i].trace_all_direct;
+		n += guest_cases[i].trace_all_direct +
+		     !!guest_cases[i].trace_kept;
 	return n;
 }
 
@@ -369,7 +379,7 @@ static int compare(const char *file)
 		return tap_skip_all("cannot set kvm_iobatch's trace parameter: %s",
 				    strerror(-was));
 	tap_plan(2 * (n_guest_cases * N_VMM_MODES * 8 + n_folding_cases()) +
-		 n_all_direct_cases() + 2);
+		 n_trace_checks() + 2);
 	check_immediate_exit("module");
 	for (pass = 0; pass < 2; pass++) {
 		iob_set_trace(pass);

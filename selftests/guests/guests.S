@@ -451,6 +451,84 @@ GUEST(prot32)
 	hlt
 END(prot32)
 
+/*
+ * IO permission: ring 3 with IOPL 0, a TSS whose I/O bitmap allows port
+ * 0x80 only. OUT 0x80 is allowed and exits; the OUT 0x81 after it raises
+ * #GP (the CPU checks the bitmap before any intercept), whose handler
+ * takes the error code and the faulting EIP into EBX/ECX and halts.
+ * A block must not run that OUT 0x81 (nor the OUT 0x80 after it).
+ */
+#define IOPL_GDT	0x8000
+#define IOPL_TSS	0x9000
+#define IOPL_IDT	0xa000
+#define IOPL_DTR	0xb000
+GUEST(iopl)
+	mov	$IOPL_GDT, %edi
+	movl	$0, 0(%edi)
+	movl	$0, 4(%edi)
+	movl	$0x0000ffff, 8(%edi)		/* 0x08: code, DPL 0 */
+	movl	$0x00cf9b00, 12(%edi)
+	movl	$0x0000ffff, 16(%edi)		/* 0x10: data, DPL 0 */
+	movl	$0x00cf9300, 20(%edi)
+	movl	$(IOPL_TSS << 16 | 0x88), 24(%edi) /* 0x18: 32-bit TSS */
+	movl	$0x00008900, 28(%edi)
+	movl	$0x0000ffff, 32(%edi)		/* 0x23: code, DPL 3 */
+	movl	$0x00cffb00, 36(%edi)
+	movl	$0x0000ffff, 40(%edi)		/* 0x2b: data, DPL 3 */
+	movl	$0x00cff300, 44(%edi)
+	/* TSS: ring-0 stack, I/O bitmap at 0x68: all ports denied but 0x80 */
+	mov	$IOPL_TSS, %edi
+	xor	%eax, %eax
+	mov	$0x68 / 4, %ecx
+	rep stosl
+	movl	$0x7000, IOPL_TSS + 4
+	movl	$0x10, IOPL_TSS + 8
+	movw	$0x68, IOPL_TSS + 0x66
+	mov	$0xff, %al
+	mov	$0x21, %ecx
+	rep stosb
+	movb	$0xfe, IOPL_TSS + 0x68 + 0x10
+	/* IDT: 32 interrupt gates to 0x08:handler */
+	mov	$IOPL_IDT, %edi
+	mov	$32, %ecx
+1:	movl	$(0x8 << 16 | ABS(9f, guest_iopl_start)), 0(%edi)
+	movl	$0x8e00, 4(%edi)
+	add	$8, %edi
+	dec	%ecx
+	jnz	1b
+	movw	$6 * 8 - 1, IOPL_DTR
+	movl	$IOPL_GDT, IOPL_DTR + 2
+	lgdt	IOPL_DTR
+	movw	$32 * 8 - 1, IOPL_DTR + 8
+	movl	$IOPL_IDT, IOPL_DTR + 10
+	lidt	IOPL_DTR + 8
+	ljmp	$0x08, $ABS(2f, guest_iopl_start)
+2:	mov	$0x10, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	mov	%ax, %ss
+	mov	$0x7000, %esp
+	mov	$0x18, %ax
+	ltr	%ax
+	/* to ring 3, IOPL 0, IF clear */
+	push	$0x2b
+	push	$0x6000
+	push	$0x2
+	push	$0x23
+	push	$ABS(3f, guest_iopl_start)
+	iret
+3:	mov	$1, %al
+	out	%al, $0x80
+	inc	%eax
+	out	%al, $0x81
+	inc	%eax
+	out	%al, $0x80
+	hlt
+9:	pop	%ebx
+	pop	%ecx
+	hlt
+END(iopl)
+
 	.code64
 /* 64-bit code: VGA update with REX-prefixed register work. */
 GUEST(long)

@@ -25,6 +25,7 @@ GUEST_DECL(costly);
 GUEST_DECL(inner);
 GUEST_DECL(long);
 GUEST_DECL(prot32);
+GUEST_DECL(iopl);
 GUEST_DECL(stress);
 GUEST_DECL(edit);
 GUEST_DECL(sites);
@@ -72,6 +73,7 @@ struct guest_case {
 	const char *trace_stat;
 	unsigned int trace_folded;
 	bool trace_all_direct;
+	unsigned int trace_kept;
 	bool rom;
 };
 
