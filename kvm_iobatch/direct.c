@@ -181,6 +181,18 @@ static unsigned long iob_size_mask(unsigned int size)
 	return size >= 8 ? ~0UL : (1UL << (8 * size)) - 1;
 }
 
+/* An ALU or shift instruction's end: result (unless @compare), flags, RIP */
+static bool iob_direct_alu_done(struct kvm_vcpu *vcpu,
+				const struct iob_insn *in, unsigned long r,
+				bool compare, unsigned long rflags)
+{
+	if (!compare)
+		iob_reg_write(vcpu, in->op_dst, in->op_size, r);
+	iob_write_flags(vcpu, rflags);
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
+	return true;
+}
+
 static bool iob_direct_shift(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 			     unsigned long rflags)
 {
@@ -189,10 +201,7 @@ static bool iob_direct_shift(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 
 	r = iob_shift(in->op_alu, in->op_size, iob_reg_read(vcpu, in->op_dst),
 		      count, &rflags);
-	iob_reg_write(vcpu, in->op_dst, in->op_size, r);
-	iob_write_flags(vcpu, rflags);
-	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
-	return true;
+	return iob_direct_alu_done(vcpu, in, r, false, rflags);
 }
 
 static bool iob_direct_alu(struct kvm_vcpu *vcpu, const struct iob_insn *in)
@@ -222,11 +231,9 @@ static bool iob_direct_alu(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	if (in->op == IOB_OP_ALU || in->op == IOB_OP_TEST)
 		b = in->op_has_imm ? in->op_imm : iob_reg_read(vcpu, in->op_src);
 	r = iob_alu(op, in->op_size, a, b, &rflags);
-	if (op != IOB_ALU_CMP && op != IOB_ALU_TEST)	/* only compare */
-		iob_reg_write(vcpu, in->op_dst, in->op_size, r);
-	iob_write_flags(vcpu, rflags);
-	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
-	return true;
+	return iob_direct_alu_done(vcpu, in, r,
+				   op == IOB_ALU_CMP || op == IOB_ALU_TEST,
+				   rflags);
 }
 
 static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
