@@ -163,7 +163,8 @@ static bool iob_buf_holds(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	    vs->mode != d->key.mode || vs->size != d->size ||
 	    vs->buf_hash != d->hash)
 		return false;
-	same = iob_guest_equal(vcpu, vs->lin, vs->buf, vs->size, &copied);
+	same = iob_guest_equal(vcpu, vs, vs->lin, vs->buf, vs->size,
+			       &copied);
 	if (copied)
 		iob_count(vs->vm, IOB_STAT_CODE_COPIED, 1);
 	return same;

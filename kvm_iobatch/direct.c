@@ -359,7 +359,8 @@ static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
  * one): guest RAM is read as the emulator reads it; MMIO (no memslot,
  * the APIC page) and an access across a page are left to the emulator.
  */
-static bool iob_direct_load(struct kvm_vcpu *vcpu, const struct iob_insn *in)
+static bool iob_direct_load(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			    const struct iob_insn *in)
 {
 	unsigned long lin, val = 0;
 
@@ -367,7 +368,7 @@ static bool iob_direct_load(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 		return false;
 	if ((lin & ~PAGE_MASK) + in->op_size > PAGE_SIZE ||
 	    (lin & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE ||
-	    !iob_ram_read(vcpu, lin, in->op_size, &val))
+	    !iob_ram_read(vcpu, vs, lin, in->op_size, &val))
 		return false;
 	iob_reg_write(vcpu, in->op_dst, in->op_size, val);
 	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
@@ -383,7 +384,8 @@ static bool iob_direct_load(struct kvm_vcpu *vcpu, const struct iob_insn *in)
  * into the block's own code is seen afterwards (exec.c), as after any
  * store.
  */
-static bool iob_direct_store(struct kvm_vcpu *vcpu, const struct iob_insn *in)
+static bool iob_direct_store(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			     const struct iob_insn *in)
 {
 	unsigned long lin, val;
 
@@ -394,10 +396,40 @@ static bool iob_direct_store(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 	    (lin & PAGE_MASK) == APIC_DEFAULT_PHYS_BASE)
 		return false;
 	val = iob_reg_read(vcpu, in->op_src);
-	if (!iob_ram_write(vcpu, lin, in->op_size, val))
+	if (!iob_ram_write(vcpu, vs, lin, in->op_size, val))
 		return false;
 	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
 	return true;
+}
+
+/*
+ * The emulator's set_segment callback for ES or DS on SVM, written into
+ * the VMCB: what svm_set_segment() makes of emulator_set_segment()'s
+ * struct kvm_segment (limit in bytes, present unless unusable), without
+ * the callback chain (about 250 instructions a call).
+ */
+static void iob_seg_set_vmcb(struct kvm_vcpu *vcpu, int seg, u16 sel,
+			     const struct desc_struct *desc)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct vmcb_seg *s = seg == VCPU_SREG_ES ? &vmcb->save.es :
+						   &vmcb->save.ds;
+	u32 limit = get_desc_limit(desc);
+
+	if (desc->g)
+		limit = (limit << 12) | 0xfff;
+	s->base = get_desc_base(desc);
+	s->limit = limit;
+	s->selector = sel;
+	s->attrib = (desc->type & SVM_SELECTOR_TYPE_MASK) |
+		    (desc->s & 1) << SVM_SELECTOR_S_SHIFT |
+		    (desc->dpl & 3) << SVM_SELECTOR_DPL_SHIFT |
+		    (desc->p & 1) << SVM_SELECTOR_P_SHIFT |
+		    (desc->avl & 1) << SVM_SELECTOR_AVL_SHIFT |
+		    (desc->l & 1) << SVM_SELECTOR_L_SHIFT |
+		    (desc->d & 1) << SVM_SELECTOR_DB_SHIFT |
+		    (desc->g & 1) << SVM_SELECTOR_G_SHIFT;
+	vmcb_mark_dirty(vmcb, VMCB_SEG);
 }
 
 /*
@@ -409,13 +441,18 @@ static bool iob_direct_sreg(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 {
 	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	u16 sel = kvm_register_read_raw(vcpu, in->op_src), old;
+	int seg = in->op_alu;
 	struct desc_struct desc;
 
 	if (is_protmode(vcpu) || !ctxt)
 		return false;
-	iob_seg_get(vcpu, in->op_alu, &old, &desc);	/* zero when unusable */
+	iob_seg_get(vcpu, seg, &old, &desc);	/* zero when unusable */
 	set_desc_base(&desc, (u32)sel << 4);
-	ctxt->ops->set_segment(ctxt, sel, &desc, 0, in->op_alu);
+	if (boot_cpu_has(X86_FEATURE_SVM) &&
+	    (seg == VCPU_SREG_ES || seg == VCPU_SREG_DS))
+		iob_seg_set_vmcb(vcpu, seg, sel, &desc);
+	else
+		ctxt->ops->set_segment(ctxt, sel, &desc, 0, seg);
 	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
 	return true;
 }
@@ -429,7 +466,7 @@ static bool iob_direct_sreg(struct kvm_vcpu *vcpu, const struct iob_insn *in)
  * Return: true when done; false when it is left to KVM's emulator
  * (nothing was changed).
  */
-bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
+bool iob_exec_direct(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		     const struct iob_insn *insn)
 {
 	if (iob_rflags(vcpu) & X86_EFLAGS_RF)
@@ -446,9 +483,9 @@ bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	case IOB_OP_LOOP:
 		return vs->trace && iob_direct_jump(vcpu, vs, insn);
 	case IOB_OP_LOAD:
-		return iob_direct_load(vcpu, insn);
+		return iob_direct_load(vcpu, vs, insn);
 	case IOB_OP_STORE:
-		return vs->trace && iob_direct_store(vcpu, insn);
+		return vs->trace && iob_direct_store(vcpu, vs, insn);
 	case IOB_OP_MOV_SREG:
 		return iob_direct_sreg(vcpu, insn);
 	default:

@@ -23,6 +23,7 @@
  * Before every instruction but the first, pending events end the block
  * (guest.c), as hardware checks for them at every instruction boundary.
  */
+#include <linux/bsearch.h>
 #include <linux/kvm_host.h>
 
 #include "kvm_cache_regs.h"	/* KVM private: kvm_register_*_raw() */
@@ -96,6 +97,48 @@ static int iob_pio_user(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 	return 0;
 }
 
+/* kvm_io_bus_cmp() of virt/kvm/kvm_main.c, the order of a bus's ranges */
+static int iob_io_range_cmp(const void *key, const void *elt)
+{
+	const struct kvm_io_range *r1 = key, *r2 = elt;
+	gpa_t addr1 = r1->addr, addr2 = r2->addr;
+
+	if (addr1 < addr2)
+		return -1;
+	/* a range of length 0 matches its address alone */
+	if (r2->len) {
+		addr1 += r1->len;
+		addr2 += r2->len;
+	}
+	return addr1 > addr2;
+}
+
+/**
+ * iob_pio_bus_has_dev() - may a device on KVM's PIO bus take this access
+ * @vcpu: the vCPU, in its KVM_RUN (kvm->srcu held)
+ * @port: the port
+ * @len: the access size
+ *
+ * The search that kvm_io_bus_write() and kvm_io_bus_read() start with
+ * (kvm_io_bus_get_first_dev()): the same bsearch() over the bus's sorted
+ * ranges with the same compare, inlined. KVM's took about 230
+ * instructions for a port no device covers, every port QEMU handles (its
+ * compare is an indirect call: bsearch() is out of line).
+ *
+ * Return: false when KVM's bus finds no device for the access; true when
+ * it finds one (which may still decline it).
+ */
+bool iob_pio_bus_has_dev(struct kvm_vcpu *vcpu, u16 port, int len)
+{
+	struct kvm_io_range key = { .addr = port, .len = len };
+	struct kvm_io_bus *bus;
+
+	bus = srcu_dereference(vcpu->kvm->buses[KVM_PIO_BUS],
+			       &vcpu->kvm->srcu);
+	return bus && __inline_bsearch(&key, bus->range, bus->dev_count,
+				       sizeof(key), iob_io_range_cmp);
+}
+
 /* A later OUT: KVM's PIO bus first, as emulator_pio_in_out() does. */
 static int iob_pio_out(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 		       u16 port, unsigned int len)
@@ -106,7 +149,8 @@ static int iob_pio_out(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 	if (port == 0x7e &&
 	    kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_OUT_7E_INC_RIP))
 		return IOB_NOT_RUN;
-	if (!kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))
+	if (iob_pio_bus_has_dev(vcpu, port, size) &&
+	    !kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))
 		return iob_retire_io(vcpu, len);
 	return iob_pio_user(vcpu, vs, size, port, 0, val);
 }
@@ -150,11 +194,11 @@ static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	if (!insn->io_in)
 		return iob_pio_out(vcpu, vs, insn->io_size, port, len);
 	/*
-	 * No device on the PIO bus covers the port: kvm_io_bus_read() would
+	 * No device on the PIO bus covers the access: kvm_io_bus_read() would
 	 * fail, KVM would go to userspace. (KVM's bus read is not exported,
 	 * so an IN that may be in-kernel goes through the emulator.)
 	 */
-	if (!kvm_io_bus_get_dev(vcpu->kvm, KVM_PIO_BUS, port))
+	if (!iob_pio_bus_has_dev(vcpu, port, insn->io_size))
 		return iob_pio_user(vcpu, vs, insn->io_size, port, 1, 0);
 
 	r = kvm_emulate_instruction_from_buffer(vcpu, vs->buf + vs->off, len);
@@ -197,7 +241,7 @@ bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 
 	if (from >= vs->size)
 		return true;
-	same = iob_guest_equal(vcpu, vs->lin + from, vs->buf + from,
+	same = iob_guest_equal(vcpu, vs, vs->lin + from, vs->buf + from,
 			       vs->size - from, &copied);
 	if (copied)
 		iob_count(vs->vm, IOB_STAT_CODE_COPIED, 1);
@@ -322,19 +366,26 @@ static void iob_trace_wasted(struct iob_vm *vm, struct iob_vcpu *vs)
  * The trace's cost rule. KVM's emulator costs about as much per
  * instruction (context set-up, decode, callbacks: ~2,300 instructions)
  * as the exit it might save (~1,800 plus the world switch;
- * Documentation/bench.rst). A trace that would go on through two such
- * instructions in a row (the one at vs->off, @len bytes, which the
- * executor cannot run, and the next one of the trace, which is none of
- * the executor's) costs more than letting the guest run them and exit
- * at its next IO instruction, so it ends before them. Out of line: only
- * instructions bound for the emulator pay for it.
+ * Documentation/bench.rst). A trace ends before an instruction @insn at
+ * vs->off that the executor cannot run
+ * - when the next instruction of the trace is none of the executor's
+ *   either: two such in a row cost more than letting the guest run them
+ *   and exit at its next IO instruction;
+ * - when IO can be reached from it only through a RET (iob_trace_via_ret():
+ *   the scan lets a RET return after any CALL of the window, but after the
+ *   last IO of a firmware helper it returns to a caller elsewhere, and the
+ *   emulated instructions on the way are pure loss), unless it is that RET.
+ * Out of line: only instructions bound for the emulator pay for it.
  */
 static noinline bool iob_exec_too_costly(struct iob_vcpu *vs,
-					 unsigned int len)
+					 const struct iob_insn *insn)
 {
-	unsigned int off = vs->off + len;
+	unsigned int off = vs->off + insn->len;
 	const struct iob_insn *next;
 
+	if (iob_trace_via_ret(&vs->map, vs->off) &&
+	    !(insn->kind == IOB_INSN_JUMP && insn->jump == IOB_JUMP_RET))
+		return true;
 	if (!iob_trace_has(&vs->map, off))
 		return false;
 	next = iob_decode_ref(vs, off);
@@ -416,7 +467,7 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			direct = true;
 			r = 1;
 		} else {
-			if (vs->trace && iob_exec_too_costly(vs, len))
+			if (vs->trace && iob_exec_too_costly(vs, insn))
 				break;
 			r = kvm_emulate_instruction_from_buffer(vcpu,
 					vs->buf + vs->off, len);

@@ -162,7 +162,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		if (at <= 0)
 			break;
 		/* once a run may grow: the bus could have taken the OUT */
-		if (n == 1 && kvm_io_bus_get_dev(vcpu->kvm, KVM_PIO_BUS, port))
+		if (n == 1 && iob_pio_bus_has_dev(vcpu, port, size))
 			break;
 		/*
 		 * The run's last boundary where an event may stop it: a run

@@ -108,6 +108,7 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 /**
  * iob_ram_hva() - where guest RAM at @gpa is mapped in the VMM
  * @vcpu: the vCPU, in its KVM_RUN (SRCU held, as for every guest access)
+ * @vs: its block state, which keeps the last two pages found (@vs->ram)
  * @gpa: guest physical address
  * @write: for a store
  *
@@ -115,28 +116,53 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
  * finds read-only memslots (ROM) too, as gfn_to_hva_memslot_prot() does
  * (not exported: gfn_to_hva_memslot() looks up for a store, and refuses
  * them). Not in SMM, where the vCPU has memslots of its own (the caller
- * then copies through KVM).
+ * then copies through KVM). A page found before is taken from @vs->ram
+ * while the VM's memslots are the same set at the same generation: KVM
+ * changes a set only while another is active, then installs it with a
+ * higher generation, and waits for SRCU readers before it changes the
+ * one they may hold. (The memslot lookup cost about 80 instructions; a
+ * BIOS loop makes two or three per IO instruction.)
  *
  * Return: the host virtual address, or an error hva (kvm_is_error_hva()).
  */
-static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa, bool write)
+static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+				 u64 gpa, bool write)
 {
+	struct kvm_memslots *slots = kvm_memslots(vcpu->kvm);
+	u64 gen = READ_ONCE(slots->generation);
 	gfn_t gfn = gpa_to_gfn(gpa);
 	struct kvm_memory_slot *slot;
+	struct iob_ram_page *p;
+	int i;
 
 	if (is_smm(vcpu))
 		return KVM_HVA_ERR_BAD;
-	slot = gfn_to_memslot(vcpu->kvm, gfn);
-	if (write)
-		return gfn_to_hva_memslot(slot, gfn) + offset_in_page(gpa);
+	for (i = 0; i < ARRAY_SIZE(vs->ram); i++) {
+		p = &vs->ram[i];
+		if (p->gfn == gfn && p->slots == slots && p->gen == gen)
+			goto found;
+	}
+	slot = __gfn_to_memslot(slots, gfn);
 	if (!slot || (slot->flags & KVM_MEMSLOT_INVALID))
 		return KVM_HVA_ERR_BAD;
-	return __gfn_to_hva_memslot(slot, gfn) + offset_in_page(gpa);
+	vs->ram_next ^= 1;
+	p = &vs->ram[vs->ram_next];
+	p->slots = slots;
+	p->gen = gen;
+	p->gfn = gfn;
+	p->hva = __gfn_to_hva_memslot(slot, gfn);
+	p->ro = slot->flags & KVM_MEM_READONLY;
+found:
+	/* gfn_to_hva_memslot() for a store: no read-only slot */
+	if (write && p->ro)
+		return KVM_HVA_ERR_RO_BAD;
+	return p->hva + offset_in_page(gpa);
 }
 
 /**
  * iob_ram_read() - load from guest RAM
  * @vcpu: the vCPU, in its KVM_RUN
+ * @vs: its block state (iob_ram_hva())
  * @gpa: guest physical address
  * @size: bytes, within one guest page
  * @val: result (callers zero it: a load through KVM fills only its low
@@ -149,10 +175,10 @@ static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, u64 gpa, bool write)
  *
  * Return: true when the bytes could be read.
  */
-bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
-		  unsigned long *val)
+bool iob_ram_read(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
+		  unsigned int size, unsigned long *val)
 {
-	unsigned long hva = iob_ram_hva(vcpu, gpa, false);
+	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, false);
 	u32 l;
 	u16 w;
 	u8 b;
@@ -183,6 +209,7 @@ bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
 /**
  * iob_ram_write() - store to guest RAM
  * @vcpu: the vCPU, in its KVM_RUN
+ * @vs: its block state (iob_ram_hva())
  * @gpa: guest physical address
  * @size: bytes, within one guest page
  * @val: the value, its low @size bytes stored
@@ -194,10 +221,10 @@ bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
  * Return: true when the bytes were written (false for a read-only
  * memslot, among others).
  */
-bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
-		   unsigned long val)
+bool iob_ram_write(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
+		   unsigned int size, unsigned long val)
 {
-	unsigned long hva = iob_ram_hva(vcpu, gpa, true);
+	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, true);
 	int r;
 
 	if (kvm_is_error_hva(hva))
@@ -228,10 +255,10 @@ bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
  * of its destination, and costs more than the compare.) @len >= 8.
  * Return: 1 equal, 0 different or unreadable, -1 not mapped here.
  */
-static int iob_ram_equal(struct kvm_vcpu *vcpu, u64 gpa, const u8 *buf,
-			 unsigned int len)
+static int iob_ram_equal(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			 u64 gpa, const u8 *buf, unsigned int len)
 {
-	unsigned long hva = iob_ram_hva(vcpu, gpa, false);
+	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, false);
 	const u8 __user *p = (const u8 __user *)hva;
 	unsigned int i;
 	u64 word;
@@ -262,6 +289,7 @@ fault:
 /**
  * iob_guest_equal() - do the guest's bytes at @lin equal @buf
  * @vcpu: the vCPU
+ * @vs: its block state (iob_ram_hva())
  * @lin: guest linear address
  * @buf: the bytes expected
  * @len: bytes, within one guest page
@@ -274,8 +302,8 @@ fault:
  *
  * Return: true when all @len bytes could be read and are equal.
  */
-bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
-		     unsigned int len, bool *copied)
+bool iob_guest_equal(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 lin,
+		     const u8 *buf, unsigned int len, bool *copied)
 {
 	u8 now[IOB_MAX_INSN_LEN * 4];
 	unsigned int n;
@@ -283,7 +311,7 @@ bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
 
 	if (!is_paging(vcpu) && len >= 8 &&
 	    offset_in_page(lin) + len <= PAGE_SIZE) {
-		r = iob_ram_equal(vcpu, lin, buf, len);
+		r = iob_ram_equal(vcpu, vs, lin, buf, len);
 		if (r >= 0)
 			return r;
 		*copied = true;

@@ -199,6 +199,23 @@ struct iob_memo {
 };
 
 /**
+ * struct iob_ram_page - where a guest page is mapped in the VMM
+ * @slots: the VM's memslots (address space 0) when it was looked up
+ * @gen: their generation then: a memslots set changes only inactive, and
+ *       is installed again with a higher generation
+ * @gfn: the guest page
+ * @hva: its host virtual address
+ * @ro: in a read-only memslot
+ */
+struct iob_ram_page {
+	const struct kvm_memslots *slots;
+	u64 gen;
+	gfn_t gfn;
+	unsigned long hva;
+	bool ro;
+};
+
+/**
  * struct iob_vcpu - per-vCPU block state, valid between the exit that
  * started a block and the end of the block
  * @active: a block is in progress (possibly waiting for userspace)
@@ -218,6 +235,9 @@ struct iob_memo {
  * @dc: decodes of @buf's instructions, slot = offset % IOB_DCACHE
  *      (exec.c, iob_decode_at()); emptied when a block starts from bytes
  *      other than @buf's
+ * @ram: the last two guest pages the vCPU's blocks read or wrote in
+ *       place (guest.c, iob_ram_hva()); @ram_next: the one to replace
+ * @ram_next: see @ram
  * @buf_hash: hash of @buf's @size bytes, valid while @buf_held
  * @buf_held: @buf holds the last block's bytes (@lin, @mode, @size,
  *            @buf_hash): a block there again may run from them (batch.c)
@@ -267,6 +287,8 @@ struct iob_vcpu {
 	u64 dc_nofold;
 	u16 dc_off[IOB_DCACHE];
 	struct iob_insn dc[IOB_DCACHE];
+	struct iob_ram_page ram[2];
+	unsigned int ram_next;
 	u64 buf_hash;
 	bool buf_held;
 	bool trace;
@@ -445,12 +467,12 @@ struct iob_where {
 bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w);
 bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 		    unsigned int len);
-bool iob_guest_equal(struct kvm_vcpu *vcpu, u64 lin, const u8 *buf,
-		     unsigned int len, bool *copied);
-bool iob_ram_read(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
-		  unsigned long *val);
-bool iob_ram_write(struct kvm_vcpu *vcpu, u64 gpa, unsigned int size,
-		   unsigned long val);
+bool iob_guest_equal(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 lin,
+		     const u8 *buf, unsigned int len, bool *copied);
+bool iob_ram_read(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
+		  unsigned int size, unsigned long *val);
+bool iob_ram_write(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
+		   unsigned int size, unsigned long val);
 bool iob_guest_readable(struct kvm_vcpu *vcpu);
 bool iob_guest_batchable(struct kvm_vcpu *vcpu);
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu);
@@ -517,10 +539,11 @@ int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
 		  struct iob_insn *insn);
 bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
 void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
-bool iob_exec_direct(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
+bool iob_exec_direct(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		     const struct iob_insn *insn);
 bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			 unsigned int from);
+bool iob_pio_bus_has_dev(struct kvm_vcpu *vcpu, u16 port, int len);
 
 /* fold.c */
 void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,

@@ -1083,6 +1083,7 @@ int iob_scan_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 #define TS_RET		0x08	/* a RET */
 #define TS_RETSITE	0x10	/* the instruction after a CALL */
 #define TS_REACH	0x20	/* an IO instruction can be reached from it */
+#define TS_VIA_RET	0x40	/* ... but only through a RET */
 
 static void trace_push(struct iob_trace_work *w, unsigned int *sp,
 		       unsigned int off, unsigned int len)
@@ -1178,26 +1179,24 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 }
 
 /*
- * Mark TS_REACH: the instructions from which an IO instruction is reached
- * within @limit instructions (IO itself: 0). An instruction farther from
- * the next IO than a trace may run per exit is not worth emulating: the
- * guest runs it natively, for free.
+ * Instructions from each decoded one to the next IO instruction, into
+ * @dist (IO itself: 0, none: 255), a fixed point over the successors;
+ * with @via_ret a RET may also return after any CALL of the window.
  */
-static void trace_reach(unsigned int len, unsigned int limit,
-			struct iob_trace_work *w)
+static void trace_dist(struct iob_trace_work *w, unsigned int len,
+		       u8 *dist, int via_ret)
 {
 	unsigned int i, off, pass, changed = 1, ret_dist = 255;
 
 	for (off = 0; off < len; off++)
-		w->dist[off] = w->state[off] & TS_IO ? 0 : 255;
+		dist[off] = w->state[off] & TS_IO ? 0 : 255;
 	/* Over the decoded instructions only, latest found first */
 	for (pass = 0; changed && pass <= w->n_run; pass++) {
 		changed = 0;
-		/* A RET may return after any CALL of the window. */
-		for (i = 0; i < w->n_run; i++) {
+		for (i = 0; via_ret && i < w->n_run; i++) {
 			off = w->order[i];
-			if (w->state[off] & TS_RETSITE && w->dist[off] < ret_dist)
-				ret_dist = w->dist[off];
+			if (w->state[off] & TS_RETSITE && dist[off] < ret_dist)
+				ret_dist = dist[off];
 		}
 		for (i = w->n_run; i-- > 0;) {
 			u16 s0, s1;
@@ -1206,24 +1205,43 @@ static void trace_reach(unsigned int len, unsigned int limit,
 			off = w->order[i];
 			s0 = w->succ[off][0];
 			s1 = w->succ[off][1];
-			if (!w->dist[off])
+			if (!dist[off])
 				continue;
-			if (s0 != IOB_TRACE_NONE && w->dist[s0] < d)
-				d = w->dist[s0];
-			if (s1 != IOB_TRACE_NONE && w->dist[s1] < d)
-				d = w->dist[s1];
+			if (s0 != IOB_TRACE_NONE && dist[s0] < d)
+				d = dist[s0];
+			if (s1 != IOB_TRACE_NONE && dist[s1] < d)
+				d = dist[s1];
 			if (w->state[off] & TS_RET && ret_dist < d)
 				d = ret_dist;
-			if (d + 1 < w->dist[off]) {
-				w->dist[off] = d + 1;
+			if (d + 1 < dist[off]) {
+				dist[off] = d + 1;
 				changed = 1;
 			}
 		}
 	}
+}
+
+/*
+ * Mark TS_REACH: the instructions from which an IO instruction is reached
+ * within @limit instructions (IO itself: 0). An instruction farther from
+ * the next IO than a trace may run per exit is not worth emulating: the
+ * guest runs it natively, for free. TS_VIA_RET: reached only through a
+ * RET, which mostly returns out of the window (the executor's cost rule).
+ */
+static void trace_reach(unsigned int len, unsigned int limit,
+			struct iob_trace_work *w)
+{
+	unsigned int i, off;
+
+	trace_dist(w, len, w->dist, 1);
+	trace_dist(w, len, w->dist_noret, 0);
 	for (i = 0; i < w->n_run; i++) {
 		off = w->order[i];
-		if (w->dist[off] <= limit)
-			w->state[off] |= TS_REACH;
+		if (w->dist[off] > limit)
+			continue;
+		w->state[off] |= TS_REACH;
+		if (w->dist_noret[off] > limit)
+			w->state[off] |= TS_VIA_RET;
 	}
 }
 
@@ -1257,8 +1275,10 @@ int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
 	out->hi = 0;
 	out->n_io = 0;
 	out->n_insns = 0;
-	for (off = 0; off < sizeof(out->map); off++)
+	for (off = 0; off < sizeof(out->map); off++) {
 		out->map[off] = 0;
+		out->via_ret[off] = 0;
+	}
 	if (start >= len)
 		return -1;
 	for (off = 0; off < len; off++)
@@ -1283,6 +1303,8 @@ int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
 		if ((w->state[off] & run) != run)
 			continue;
 		out->map[(off - lo) / 8] |= 1 << ((off - lo) % 8);
+		if (w->state[off] & TS_VIA_RET)
+			out->via_ret[(off - lo) / 8] |= 1 << ((off - lo) % 8);
 		out->n_insns++;
 		if (w->state[off] & TS_IO)
 			out->n_io++;

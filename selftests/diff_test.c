@@ -28,8 +28,8 @@
  * after IMUL, program 92 of the run that added OUT runs).
  * (No #UD, INT3: on the TCG test bed, those in a real-mode L2 guest now
  * and then wedge the L1 kernel, with stock KVM as well.) Every exception vector points at a HLT, so every program ends.
- * The final registers, all of guest RAM and the userspace IO sequence must
- * be identical with and without the module. For odd seeds the VMM reads
+ * The final registers and segment registers, all of guest RAM and the
+ * userspace IO sequence must be identical with and without the module. For odd seeds the VMM reads
  * the registers at every userspace access and the RIP it sees is part of
  * the IO sequence; for every fourth seed it also writes them back
  * unchanged (as QEMU's vmport device does).

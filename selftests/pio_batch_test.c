@@ -75,6 +75,10 @@ static int run_case(const struct guest_case *c, bool sync_regs,
 		tap_diag("%s: no coalesced PIO", c->name);
 		return -1;
 	}
+	if (c->evfd_port && vmm_pio_eventfd(vm, c->evfd_port, 1)) {
+		tap_diag("%s: no ioeventfd", c->name);
+		return -1;
+	}
 	if (signals_in_run)
 		pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
 	err = vmm_run(vm, MAX_RUNS);
@@ -160,15 +164,18 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 	tap_ok(!err && m.status == 0 && s->status == 0,
 	       "%s%s: ran to the end (stock %d, module %d)", c->name, mode, s->status,
 	       m.status);
-	tap_ok(!err && !memcmp(&m.regs, &s->regs, sizeof(m.regs)),
-	       "%s%s: registers identical (rip %#llx/%#llx rax %#llx/%#llx rbx %#llx/%#llx)",
+	tap_ok(!err && !memcmp(&m.regs, &s->regs, sizeof(m.regs)) &&
+	       result_same_segs(&m, s),
+	       "%s%s: registers and segment registers identical (rip %#llx/%#llx rax %#llx/%#llx rbx %#llx/%#llx es %#x/%#x)",
 	       c->name, mode, s->regs.rip, m.regs.rip, s->regs.rax, m.regs.rax,
-	       s->regs.rbx, m.regs.rbx);
+	       s->regs.rbx, m.regs.rbx, s->segs[0].selector,
+	       m.segs[0].selector);
 	tap_ok(!err && m.mem_hash == s->mem_hash, "%s%s: guest RAM identical",
 	       c->name, mode);
 	tap_ok(!err && result_same_io(&m, s),
-	       "%s%s: userspace IO, its RIPs and exit sequence identical (%u/%u accesses, %lu/%lu exits)",
-	       c->name, mode, s->n_io, m.n_io, s->user_io_exits, m.user_io_exits);
+	       "%s%s: userspace IO, its RIPs and exit sequence identical (%u/%u accesses, %lu/%lu exits, ioeventfd %lld/%lld)",
+	       c->name, mode, s->n_io, m.n_io, s->user_io_exits, m.user_io_exits,
+	       s->evfd_writes, m.evfd_writes);
 	/*
 	 * Folding: exactly the expected accesses shared an exit, and the
 	 * module counted each of them. With a register-syncing VMM, blocks

@@ -914,7 +914,11 @@ static void run_jump_cases(void)
 	}
 }
 
-/* A trace case: @in lists the offsets that must be in the map, -1 ends. */
+/*
+ * A trace case: @in lists the offsets that must be in the map, -1 ends;
+ * @via has bit off set for those from which IO is reached only through a
+ * RET (iob_trace_via_ret()).
+ */
 struct trace_case {
 	enum iob_mode mode;
 	const char *bytes;
@@ -923,6 +927,7 @@ struct trace_case {
 	unsigned int lo, hi, n_io;
 	int in[24];
 	const char *name;
+	unsigned long long via;
 };
 
 /* SeaVGABIOS (Debian's vgabios-stdvga.bin) 0xd23..0xd5d: the DAC loop */
@@ -938,39 +943,49 @@ static const struct trace_case trace_cases[] = {
 	{ M16, DAC_LOOP, sizeof(DAC_LOOP) - 1, 8, 0, 8, 0x2f, 4,
 	  { 8, 9, 0xf, 0x12, 0x14, 0x16, 0x1a, 0x1b, 0x20, 0x21, 0x26,
 	    0x27, 0x2b, 0x2d, -1 },
-	  "SeaVGABIOS DAC loop: index OUT, then 256 x 3 data OUTs" },
+	  "SeaVGABIOS DAC loop: index OUT, then 256 x 3 data OUTs", 0 },
 	/* l: mov al, [bx]; out dx, al; inc bx; jmp l; hlt */
 	{ M16, "\x8a\x07\xee\x43\xeb\xfa\xf4", 7, 2, 0, 0, 6, 1,
-	  { 0, 2, 3, 4, -1 }, "loop head before the exiting OUT" },
+	  { 0, 2, 3, 4, -1 }, "loop head before the exiting OUT", 0 },
 	/* l: out dx, al; inc al; loop l; hlt */
 	{ M32, "\xee\xfe\xc0\xe2\xfb\xf4", 6, 0, 0, 0, 5, 1,
-	  { 0, 1, 3, -1 }, "one OUT in a LOOP" },
+	  { 0, 1, 3, -1 }, "one OUT in a LOOP", 0 },
 	/* out dx, al; l: dec ecx; jnz l; hlt: no IO after the first */
 	{ M32, "\xee\x49\x75\xfd\xf4", 5, 0, -1, 0, 1, 1, { 0, -1 },
-	  "loop without IO after the exit: no block" },
+	  "loop without IO after the exit: no block", 0 },
 	/* out dx, al; jmp +0x100 (out of the window) */
 	{ M32, "\xee\xe9\x00\x01\x00\x00", 6, 0, -1, 0, 1, 1, { 0, -1 },
-	  "jump out of the window: no block" },
+	  "jump out of the window: no block", 0 },
 	/* out; je +2; out 0x80; out 0x81: both paths reach IO */
 	{ M32, "\xee\x74\x02\xe6\x80\xe6\x81\xf4", 8, 0, 0, 0, 7, 3,
-	  { 0, 1, 3, 5, -1 }, "forward branch around IO" },
+	  { 0, 1, 3, 5, -1 }, "forward branch around IO", 0 },
 	/*
 	 * 0: call 9; 3: mov al, 1; 5: call 9; 8: hlt; 9: out dx, al; 10: ret
 	 * exit at 9: the RET returns after a CALL of the window
 	 */
 	{ M16, "\xe8\x06\x00\xb0\x01\xe8\x01\x00\xf4\xee\xc3", 11, 9, 0, 3,
-	  11, 1, { 3, 5, 9, 10, -1 }, "helper called twice: out; ret" },
+	  11, 1, { 3, 5, 9, 10, -1 }, "helper called twice: out; ret",
+	  1ull << 10 },
+	/*
+	 * 0: call 6; 3: out dx, al; 4: hlt; 5: hlt; 6: out dx, al;
+	 * 7: movzx ax, byte [bx]; 10: ret. Exit at 6: after it, only the RET
+	 * leads back to IO (SeaVGABIOS's cursor update, whose caller is
+	 * elsewhere): 7 and 10 are reached through a RET only.
+	 */
+	{ M16, "\xe8\x03\x00\xee\xf4\xf4\xee\x0f\xb6\x07\xc3", 11, 6, 0, 3,
+	  11, 2, { 3, 6, 7, 10, -1 }, "after the last OUT, IO only through a RET",
+	  1ull << 7 | 1ull << 10 },
 	/* out; mov [bx], al; out: a store between IO */
 	{ M16, "\xee\x88\x07\xee", 4, 0, 0, 0, 4, 2, { 0, 1, 3, -1 },
-	  "store between IO" },
+	  "store between IO", 0 },
 	/* out; hlt; out: nothing after the first OUT can run */
 	{ M32, "\xee\xf4\xee", 3, 0, -1, 0, 1, 1, { 0, -1 },
-	  "hlt after the exit: no block" },
+	  "hlt after the exit: no block", 0 },
 	/* start is not IO */
-	{ M32, "\x90\xee", 2, 0, -1, 0, 0, 0, { -1 }, "start not IO" },
+	{ M32, "\x90\xee", 2, 0, -1, 0, 0, 0, { -1 }, "start not IO", 0 },
 	/* out; jmp into the middle of the mov: decoded on its own */
 	{ M32, "\xee\xeb\x01\xb0\xee\xee", 6, 0, 0, 0, 6, 3,
-	  { 0, 1, 4, 5, -1 }, "jump into the middle of an instruction" },
+	  { 0, 1, 4, 5, -1 }, "jump into the middle of an instruction", 0 },
 };
 
 /*
@@ -1018,8 +1033,12 @@ static void run_trace_cases(void)
 			want++;
 			ok &= !!iob_trace_has(&t, c->in[k]);
 		}
-		for (off = 0; off < c->n; off++)
+		for (off = 0; off < c->n; off++) {
 			got += !!iob_trace_has(&t, off);
+			if (iob_trace_has(&t, off) &&
+			    !!iob_trace_via_ret(&t, off) != ((c->via >> off) & 1))
+				ok = 0;
+		}
 		ok &= got == want && t.n_insns == want;
 		snprintf(diag, sizeof(diag),
 			 "got ret %d lo %#x hi %#x n_io %u n_insns %u (%u in map); want %d %#x %#x %u %u",

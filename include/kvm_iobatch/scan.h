@@ -228,6 +228,9 @@ int iob_scan_block(const u8 *buf, unsigned int len, enum iob_mode mode,
  * @n_io: IO instructions among them
  * @n_insns: how many there are
  * @map: bit (off - @lo) set for each of their start offsets @off
+ * @via_ret: bit (off - @lo) set for those of them from which IO can be
+ *           reached only through a RET (a RET may return after any CALL
+ *           of the window; it mostly returns out of it)
  */
 struct iob_trace {
 	u16 lo;
@@ -235,6 +238,7 @@ struct iob_trace {
 	u16 n_io;
 	u16 n_insns;
 	u8 map[IOB_TRACE_MAX / 8];
+	u8 via_ret[IOB_TRACE_MAX / 8];
 };
 
 /**
@@ -244,6 +248,7 @@ struct iob_trace {
  * @state: per start offset, TS_* bits (scan.c)
  * @len: per start offset, the instruction length
  * @dist: per start offset, instructions to the next IO one (255: none)
+ * @dist_noret: the same without a RET's way back into the window
  * @stack: offsets still to decode
  * @order: the start offsets a trace may run, in the order found
  * @n_run: entries in @order
@@ -253,6 +258,7 @@ struct iob_trace_work {
 	u8 state[IOB_TRACE_MAX];
 	u8 len[IOB_TRACE_MAX];
 	u8 dist[IOB_TRACE_MAX];
+	u8 dist_noret[IOB_TRACE_MAX];
 	u16 stack[IOB_TRACE_MAX];
 	u16 order[IOB_TRACE_MAX];
 	unsigned int n_run;
@@ -273,6 +279,23 @@ static inline int iob_trace_has(const struct iob_trace *t, unsigned int off)
 	off -= t->lo;
 	return off < (unsigned int)(t->hi - t->lo) &&
 	       (t->map[off / 8] >> (off % 8)) & 1;
+}
+
+/**
+ * iob_trace_via_ret() - can the trace reach IO from an offset only
+ * through a RET
+ * @t: the trace
+ * @off: offset in the window, one iob_trace_has() says the trace runs
+ *
+ * Return: nonzero when every way from @off to an IO instruction of the
+ * trace passes a RET.
+ */
+static inline int iob_trace_via_ret(const struct iob_trace *t,
+				    unsigned int off)
+{
+	off -= t->lo;
+	return off < (unsigned int)(t->hi - t->lo) &&
+	       (t->via_ret[off / 8] >> (off % 8)) & 1;
 }
 
 /**

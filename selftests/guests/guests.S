@@ -268,6 +268,53 @@ GUEST(costly)
 	hlt
 END(costly)
 
+/*
+ * A routine far from its caller (SeaVGABIOS's cursor update): it calls a
+ * helper of its own, then two OUTs, then a MOVZX for KVM's emulator, an
+ * ADD and its RET. After the last OUT, IO is reachable only through the
+ * RET (to after the CALL of the routine), which returns to the caller
+ * outside the window: a trace ends before the MOVZX (exec.c, the cost
+ * rule) and no instruction is emulated.
+ */
+GUEST(rettail)
+	mov	$8, %cx
+	mov	$0x600, %bx
+1:	call	3f
+	dec	%cx
+	jnz	1b
+	hlt
+	.org	0x100
+3:	call	4f
+	out	%al, $0x80
+	out	%al, $0x81
+	movzbw	(%bx), %ax
+	add	%cx, %ax
+	ret
+4:	mov	%cl, %al
+	ret
+END(rettail)
+
+/*
+ * A real-mode segment load between OUTs, and a store through it
+ * (SeaVGABIOS's DAC read-back: mov es, si; mov es:[ebx], al): a trace
+ * runs the loop in one exit, the load written straight into the VMCB on
+ * SVM; ES must end as on stock KVM, base, limit and attributes.
+ */
+GUEST(sreg)
+	mov	$8, %cx
+	mov	$0x60, %si
+	xor	%bx, %bx
+1:	mov	%cl, %al
+	out	%al, $0x80
+	mov	%si, %es
+	mov	%al, %es:(%bx)
+	inc	%bx
+	out	%al, $0x81
+	dec	%cx
+	jnz	1b
+	hlt
+END(sreg)
+
 /* Single IO instructions with ALU work around them (nothing to batch). */
 GUEST(single)
 	mov	$8, %cx

@@ -72,6 +72,17 @@ const struct guest_case guest_cases[] = {
 	 */
 	{ .name = "costly", G(costly), .stat = "singles",
 	  T(9, 2, "traces"), .trace_all_direct = true },
+	/*
+	 * One exit a round (at OUT 0x80), lines and traces; a trace stops
+	 * before the MOVZX after the last OUT, reached back only through
+	 * the RET: none emulated
+	 */
+	{ .name = "rettail", G(rettail), .io_exits_batched = 8, .slack = 2,
+	  .stat = "exits_saved", T(8, 2, "traces"),
+	  .trace_all_direct = true },
+	/* a line stops at MOV ES (none batched); a trace is the loop */
+	{ .name = "sreg", G(sreg), .stat = "singles",
+	  T(1, 2, "trace_jumps"), .trace_all_direct = true },
 	{ .name = "inner", G(inner), .stat = "singles",
 	  T(0, 0, "trace_dropped") },
 	{ .name = "prot32", G(prot32), .mode = VMM_PROT32,
@@ -89,6 +100,14 @@ const struct guest_case guest_cases[] = {
 	{ .name = "fold", G(fold), .io_exits_batched = 4, .slack = 2,
 	  .stat = "folded", .folded = 16, T(1, 2, "folded"),
 	  .trace_folded = 16 },
+	/*
+	 * The same with an ioeventfd on port 0x3c9 for byte writes: those
+	 * 3 OUTs a round stay in the kernel; the word OUTs to that port match
+	 * no device of KVM's PIO bus and go to userspace, folded.
+	 */
+	{ .name = "fold_evfd", G(fold), .evfd_port = 0x3c9,
+	  .io_exits_batched = 4, .slack = 2, .stat = "folded", .folded = 8,
+	  T(1, 2, "folded"), .trace_folded = 8 },
 	{ .name = "fold_if", G(fold_if), .io_exits_batched = 4, .slack = 2,
 	  .stat = "user_resumes", T(1, 2, "user_resumes") },
 	/*

@@ -22,6 +22,8 @@ GUEST_DECL(pgend);
 GUEST_DECL(fault);
 GUEST_DECL(single);
 GUEST_DECL(costly);
+GUEST_DECL(rettail);
+GUEST_DECL(sreg);
 GUEST_DECL(inner);
 GUEST_DECL(long);
 GUEST_DECL(prot32);
@@ -64,6 +66,7 @@ struct guest_case {
 	enum vmm_mode mode;
 	int irqchip;
 	unsigned short coalesce_port;
+	unsigned short evfd_port;
 	long io_exits_batched;
 	long slack;
 	const char *stat;

@@ -57,6 +57,7 @@ static uint64_t mmiolog_hash(const struct vmm *vm)
 void result_collect(struct vmm *vm, int status, const char *name,
 		    struct run_result *r)
 {
+	struct kvm_sregs sregs;
 	unsigned int i;
 
 	memset(r, 0, sizeof(*r));
@@ -77,6 +78,18 @@ void result_collect(struct vmm *vm, int status, const char *name,
 	r->user_io_exits = vm->exits[KVM_EXIT_IO];
 	r->exit_hash = vm->exit_hash;
 	r->io_exits = vmm_vcpu_stat(vm, "io_exits");
+	r->evfd_writes = vmm_pio_eventfd_count(vm);
+	if (!vmm_get_sregs(vm, &sregs)) {
+		struct kvm_segment *segs[6] = {
+			&sregs.es, &sregs.cs, &sregs.ss,
+			&sregs.ds, &sregs.fs, &sregs.gs,
+		};
+
+		for (i = 0; i < 6; i++) {
+			r->segs[i] = *segs[i];
+			r->segs[i].padding = 0;
+		}
+	}
 }
 
 /**
@@ -138,7 +151,8 @@ bool result_same_io(const struct run_result *m, const struct run_result *s)
 	if (m->n_io != s->n_io || m->io_hash != s->io_hash ||
 	    m->exit_hash != s->exit_hash ||
 	    m->user_io_exits + m->n_folded != s->user_io_exits + s->n_folded ||
-	    m->n_mmio != s->n_mmio || m->mmio_hash != s->mmio_hash)
+	    m->n_mmio != s->n_mmio || m->mmio_hash != s->mmio_hash ||
+	    m->evfd_writes != s->evfd_writes)
 		return false;
 	for (i = 0; i < RESULT_MAX_RIPS && i < m->n_io; i++)
 		if (!m->folded[i] && m->rips[i] != s->rips[i])
@@ -154,10 +168,24 @@ bool result_same_io(const struct run_result *m, const struct run_result *s)
  * Return: true when status, registers and RAM are identical and
  * result_same_io().
  */
+bool result_same_segs(const struct run_result *m, const struct run_result *s)
+{
+	return !memcmp(m->segs, s->segs, sizeof(m->segs));
+}
+
+/**
+ * result_same_guest() - did two runs leave the guest the same
+ * @m: one run
+ * @s: the other
+ *
+ * Return: true with the same exit status, registers, segment registers,
+ * RAM and result_same_io().
+ */
 bool result_same_guest(const struct run_result *m, const struct run_result *s)
 {
 	return m->status == s->status &&
 	       !memcmp(&m->regs, &s->regs, sizeof(m->regs)) &&
+	       result_same_segs(m, s) &&
 	       m->mem_hash == s->mem_hash && result_same_io(m, s);
 }
 

@@ -32,6 +32,9 @@ struct run_result {
 	unsigned long user_io_exits;
 	uint64_t exit_hash;	/* every exit userspace saw, in order */
 	long long io_exits;
+	long long evfd_writes;	/* writes an ioeventfd took, or -1 */
+	/* ES, CS, SS, DS, FS, GS as KVM_GET_SREGS shows them, padding 0 */
+	struct kvm_segment segs[6];
 };
 
 /* Fill @r from @vm after vmm_run() returned @status. */
@@ -42,7 +45,9 @@ int result_save(const char *file, const struct run_result *r, unsigned int n);
 int result_load(const char *file, struct run_result *r, unsigned int n);
 /* Same userspace IO and MMIO sequences, RIPs and exits, folding aside? */
 bool result_same_io(const struct run_result *m, const struct run_result *s);
-/* Same registers, RAM, and result_same_io()? */
+/* Same segment registers (base, limit, selector, attributes)? */
+bool result_same_segs(const struct run_result *m, const struct run_result *s);
+/* Same registers, segment registers, RAM, and result_same_io()? */
 bool result_same_guest(const struct run_result *m, const struct run_result *s);
 
 /*

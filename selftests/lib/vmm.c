@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -308,6 +309,7 @@ static int vmm_create_common(struct vmm *vm, enum vmm_mode mode,
 
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->evfd = -1;
 	vm->mem = MAP_FAILED;
 	vm->run = MAP_FAILED;
 
@@ -448,7 +450,7 @@ void vmm_destroy(struct vmm *vm)
 		if (vm->vcpu_fd >= 0)
 			close(vm->vcpu_fd);
 		memset(vm, 0, sizeof(*vm));
-		vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
+		vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = vm->evfd = -1;
 		return;
 	}
 	if (vm->mem && vm->mem != (uint8_t *)MAP_FAILED)
@@ -459,6 +461,9 @@ void vmm_destroy(struct vmm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	if (vm->evfd >= 0)
+		close(vm->evfd);
+	vm->evfd = -1;
 	vm->run = NULL;
 	vm->mem = NULL;
 	vm->ring = NULL;
@@ -895,6 +900,55 @@ int vmm_coalesce_pio(struct vmm *vm, uint16_t port, uint16_t len)
 }
 
 /**
+ * vmm_pio_eventfd() - let KVM's PIO bus take writes to a port
+ * @vm:   VM
+ * @port: the port
+ * @len:  the access size it takes (1, 2, 4 or 8; other sizes still exit)
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_pio_eventfd(struct vmm *vm, uint16_t port, int len)
+{
+	struct kvm_ioeventfd io = {
+		.addr = port,
+		.len = len,
+		.flags = KVM_IOEVENTFD_FLAG_PIO,
+	};
+
+	if (vm->evfd >= 0)
+		return -EBUSY;
+	vm->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vm->evfd < 0)
+		return -errno;
+	io.fd = vm->evfd;
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io)) {
+		int err = -errno;
+
+		close(vm->evfd);
+		vm->evfd = -1;
+		return err;
+	}
+	return 0;
+}
+
+/**
+ * vmm_pio_eventfd_count() - writes the ioeventfd took since the last call
+ * @vm: VM
+ *
+ * Return: the count, or -1 without vmm_pio_eventfd().
+ */
+long long vmm_pio_eventfd_count(struct vmm *vm)
+{
+	uint64_t n = 0;
+
+	if (vm->evfd < 0)
+		return -1;
+	if (read(vm->evfd, &n, sizeof(n)) != sizeof(n))
+		return 0;	/* EAGAIN: none */
+	return (long long)n;
+}
+
+/**
  * vmm_vcpu_stat() - read a vCPU binary statistic by name
  * @vm:   VM
  * @name: stat name as KVM reports it, e.g. "io_exits"
@@ -962,6 +1016,7 @@ int vmm_add_vcpu(struct vmm *vm, struct vmm *cpu, int id, uint64_t rip)
 
 	memset(cpu, 0, sizeof(*cpu));
 	cpu->borrowed = true;
+	cpu->evfd = -1;
 	cpu->kvm_fd = vm->kvm_fd;
 	cpu->vm_fd = vm->vm_fd;
 	cpu->mem = vm->mem;

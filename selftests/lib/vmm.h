@@ -114,6 +114,8 @@ struct vmm {
 	void *priv;
 	/* coalesced ring inside the kvm_run mapping, set by vmm_coalesce_pio() */
 	struct kvm_coalesced_mmio_ring *ring;
+	/* the eventfd of vmm_pio_eventfd(), or -1 */
+	int evfd;
 	/* a second vCPU's view (vmm_add_vcpu): VM fds and RAM not owned */
 	bool borrowed;
 	/*
@@ -197,6 +199,13 @@ int vmm_get_sregs(struct vmm *vm, struct kvm_sregs *sregs);
  * appends its entries to iolog as OUTs, in ring order.
  */
 int vmm_coalesce_pio(struct vmm *vm, uint16_t port, uint16_t len);
+/*
+ * Register an ioeventfd for writes of @len bytes to @port (KVM_IOEVENTFD,
+ * PIO, no datamatch): KVM's PIO bus handles them in the kernel. 0 or
+ * -errno. vmm_pio_eventfd_count() reads and resets its count (-1: none).
+ */
+int vmm_pio_eventfd(struct vmm *vm, uint16_t port, int len);
+long long vmm_pio_eventfd_count(struct vmm *vm);
 /*
  * Read a KVM binary stat of the vCPU (KVM_GET_STATS_FD), e.g. "exits",
  * "io_exits", "halt_exits". Returns -1 when not found.
