@@ -157,17 +157,11 @@ static bool iob_changed_again(struct iob_vcpu *vs, const struct iob_key *key)
 static bool iob_buf_holds(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			  const struct iob_desc *d)
 {
-	bool copied = false, same;
-
 	if (!vs->buf_held || !d->size || vs->lin != d->key.lin - d->back ||
 	    vs->mode != d->key.mode || vs->size != d->size ||
 	    vs->buf_hash != d->hash)
 		return false;
-	same = iob_guest_equal(vcpu, vs, vs->lin, vs->buf, vs->size,
-			       &copied);
-	if (copied)
-		iob_count(vs->vm, IOB_STAT_CODE_COPIED, 1);
-	return same;
+	return iob_block_unchanged(vcpu, vs, 0);
 }
 
 /*

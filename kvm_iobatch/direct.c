@@ -271,6 +271,15 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	return true;
 }
 
+/* The VMCB's copy of segment register ES, CS, SS or DS (SVM only). */
+static struct vmcb_seg *iob_vmcb_seg(struct kvm_vcpu *vcpu, int seg)
+{
+	struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
+
+	return seg == VCPU_SREG_ES ? &save->es : seg == VCPU_SREG_CS ?
+	       &save->cs : seg == VCPU_SREG_SS ? &save->ss : &save->ds;
+}
+
 /*
  * Segment register @seg as the emulator's get_segment callback returns it
  * (emulator_get_segment() of svm_get_segment(): the limit in its 20-bit
@@ -294,8 +303,7 @@ static bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
 		return ctxt && ctxt->ops->get_segment(ctxt, sel, desc, &base3,
 						      seg);
 	save = &to_svm(vcpu)->vmcb->save;
-	s = seg == VCPU_SREG_ES ? &save->es : seg == VCPU_SREG_CS ? &save->cs :
-	    seg == VCPU_SREG_SS ? &save->ss : &save->ds;
+	s = iob_vmcb_seg(vcpu, seg);
 	attr = s->attrib;
 	*sel = s->selector;
 	memset(desc, 0, sizeof(*desc));
@@ -411,9 +419,7 @@ static bool iob_direct_store(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 static void iob_seg_set_vmcb(struct kvm_vcpu *vcpu, int seg, u16 sel,
 			     const struct desc_struct *desc)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	struct vmcb_seg *s = seg == VCPU_SREG_ES ? &vmcb->save.es :
-						   &vmcb->save.ds;
+	struct vmcb_seg *s = iob_vmcb_seg(vcpu, seg);
 	u32 limit = get_desc_limit(desc);
 
 	if (desc->g)
@@ -429,7 +435,7 @@ static void iob_seg_set_vmcb(struct kvm_vcpu *vcpu, int seg, u16 sel,
 		    (desc->l & 1) << SVM_SELECTOR_L_SHIFT |
 		    (desc->d & 1) << SVM_SELECTOR_DB_SHIFT |
 		    (desc->g & 1) << SVM_SELECTOR_G_SHIFT;
-	vmcb_mark_dirty(vmcb, VMCB_SEG);
+	vmcb_mark_dirty(to_svm(vcpu)->vmcb, VMCB_SEG);
 }
 
 /*

@@ -144,14 +144,16 @@ static int iob_pio_out(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 		       u16 port, unsigned int len)
 {
 	unsigned long val = kvm_rax_read(vcpu);
+	bool dev;
 
 	/* KVM retires OUT 0x7e before the exit for old VMMs: leave it to KVM */
 	if (port == 0x7e &&
 	    kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_OUT_7E_INC_RIP))
 		return IOB_NOT_RUN;
-	if (iob_pio_bus_has_dev(vcpu, port, size) &&
-	    !kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))
+	dev = iob_pio_bus_has_dev(vcpu, port, size);
+	if (dev && !kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))
 		return iob_retire_io(vcpu, len);
+	vs->out_bus_dev = dev;
 	return iob_pio_user(vcpu, vs, size, port, 0, val);
 }
 

@@ -163,8 +163,8 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		}
 		if (at <= 0)
 			break;
-		/* once a run may grow: the bus could have taken the OUT */
-		if (n == 1 && iob_pio_bus_has_dev(vcpu, port, size))
+		/* the bus could have taken the OUT (iob_pio_out()) */
+		if (vs->out_bus_dev)
 			break;
 		/*
 		 * The run's last boundary where an event may stop it: a run

@@ -5,6 +5,7 @@
  * in a state where batching is allowed at all.
  */
 #include <asm/desc.h>
+#include <linux/entry-kvm.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 
@@ -128,15 +129,17 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
 static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 				 u64 gpa, bool write)
 {
-	struct kvm_memslots *slots = kvm_memslots(vcpu->kvm);
-	u64 gen = READ_ONCE(slots->generation);
 	gfn_t gfn = gpa_to_gfn(gpa);
 	struct kvm_memory_slot *slot;
+	struct kvm_memslots *slots;
 	struct iob_ram_page *p;
+	u64 gen;
 	int i;
 
 	if (is_smm(vcpu))
 		return KVM_HVA_ERR_BAD;
+	slots = kvm_memslots(vcpu->kvm);
+	gen = READ_ONCE(slots->generation);
 	for (i = 0; i < ARRAY_SIZE(vs->ram); i++) {
 		p = &vs->ram[i];
 		if (p->gfn == gfn && p->slots == slots && p->gen == gen)
@@ -411,6 +414,43 @@ static bool iob_hv_timer_due(struct kvm_vcpu *vcpu)
 	       READ_ONCE(vcpu->arch.apic->lapic_timer.tscdeadline);
 }
 
+/*
+ * What ends a block whoever raised it: a request that is not bookkeeping
+ * (KVM_REQ_EVENT comes with any interrupt the PIC or APIC accepts,
+ * KVM_REQ_NMI/SMI with those), and the thread work that stock KVM's
+ * vcpu_run() handles before its next entry (a signal, a due reschedule,
+ * task work: __xfer_to_guest_mode_work_pending(), one read of the thread
+ * flags).
+ */
+static bool iob_guest_event_raised(struct kvm_vcpu *vcpu)
+{
+	return (READ_ONCE(vcpu->requests) & ~IOB_HARMLESS_REQS) ||
+	       __xfer_to_guest_mode_work_pending();
+}
+
+/* Would the guest take an interrupt at this boundary (IF set)? */
+static bool iob_guest_intr_due(struct kvm_vcpu *vcpu)
+{
+	return kvm_cpu_has_interrupt(vcpu) || iob_hv_timer_due(vcpu);
+}
+
+/*
+ * Can an interrupt become due without a request? Posted to the vCPU
+ * (APICv's PIR, AVIC's IRR: only kvm_cpu_has_interrupt() sees it), a VMX
+ * preemption timer past its deadline, a Xen event channel upcall through
+ * the callback vector (a flag in guest memory). Without these, every
+ * interrupt the PIC or LAPIC accepts raises KVM_REQ_EVENT (or, for the
+ * LAPIC timer, KVM_REQ_UNBLOCK): iob_guest_event_raised() sees it.
+ */
+static bool iob_guest_intr_unrequested(struct kvm_vcpu *vcpu)
+{
+#ifdef CONFIG_KVM_XEN
+	if (READ_ONCE(vcpu->kvm->arch.xen.upcall_vector))
+		return true;
+#endif
+	return kvm_vcpu_apicv_active(vcpu) || iob_lapic_hv_timer_in_use(vcpu);
+}
+
 /**
  * iob_guest_event_pending() - must a block stop before the next insn
  * @vcpu: the vCPU
@@ -431,7 +471,9 @@ static bool iob_hv_timer_due(struct kvm_vcpu *vcpu)
  */
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 {
-	if (iob_guest_event_after_direct(vcpu))
+	if (iob_guest_event_raised(vcpu))
+		return true;
+	if ((iob_rflags(vcpu) & X86_EFLAGS_IF) && iob_guest_intr_due(vcpu))
 		return true;
 	if (vcpu->arch.exception.pending || vcpu->arch.exception.injected ||
 	    vcpu->arch.exception_vmexit.pending)
@@ -459,16 +501,19 @@ bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
  * preemption timer expires by itself. A request_interrupt_window that
  * userspace sets meanwhile is seen at the next full check, as if it had
  * come a few instructions later (stock KVM reads it at its next entry).
+ * IF and the priority an interrupt must beat (the LAPIC's PPR, the PIC's
+ * masks) are as the earlier check saw them, so an interrupt that raised a
+ * request is all that can have become due: the LAPIC is asked again only
+ * where one can come without (iob_guest_intr_unrequested()).
  *
  * Return: true when the block must end here.
  */
 bool iob_guest_event_after_direct(struct kvm_vcpu *vcpu)
 {
-	if ((READ_ONCE(vcpu->requests) & ~IOB_HARMLESS_REQS) ||
-	    signal_pending(current) ||
-	    need_resched())
+	if (iob_guest_event_raised(vcpu))
 		return true;
-	if (!(iob_rflags(vcpu) & X86_EFLAGS_IF))
+	if (!(iob_rflags(vcpu) & X86_EFLAGS_IF) ||
+	    !iob_guest_intr_unrequested(vcpu))
 		return false;
-	return kvm_cpu_has_interrupt(vcpu) || iob_hv_timer_due(vcpu);
+	return iob_guest_intr_due(vcpu);
 }

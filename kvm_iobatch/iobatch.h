@@ -252,6 +252,9 @@ struct iob_ram_page {
  * @unstable_lin: linear address of the last block found changed
  * @unstable_n: lookups in a row that found it changed
  * @pmu_on: a vPMU counter is enabled (exec.c, at each entry)
+ * @out_bus_dev: the pending OUT went to userspace although a device on
+ *               KVM's PIO bus covers it (it declined): no run folds on
+ *               (fold.c)
  * @trace: the block is a trace: @map says where it may run
  * @map: see struct iob_desc
  * @rip0: RIP at @lin (a trace's offsets are RIP - @rip0)
@@ -273,6 +276,7 @@ struct iob_vcpu {
 	u64 unstable_lin;
 	unsigned int unstable_n;
 	bool pmu_on;
+	bool out_bus_dev;
 	bool active;
 	enum iob_mode mode;
 	enum iob_pending pending;

@@ -75,7 +75,9 @@ static int run_case(const struct guest_case *c, bool sync_regs,
 		tap_diag("%s: no coalesced PIO", c->name);
 		return -1;
 	}
-	if (c->evfd_port && vmm_pio_eventfd(vm, c->evfd_port, 1)) {
+	if (c->evfd_port &&
+	    vmm_pio_eventfd(vm, c->evfd_port, 1,
+			    c->evfd_match ? (c->evfd_match & 0xff) : -1)) {
 		tap_diag("%s: no ioeventfd", c->name);
 		return -1;
 	}

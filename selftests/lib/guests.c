@@ -108,6 +108,17 @@ const struct guest_case guest_cases[] = {
 	{ .name = "fold_evfd", G(fold), .evfd_port = 0x3c9,
 	  .io_exits_batched = 4, .slack = 2, .stat = "folded", .folded = 8,
 	  T(1, 2, "folded"), .trace_folded = 8 },
+	/*
+	 * An ioeventfd on 0x3c9 that takes only the byte 0x22: KVM's bus
+	 * finds it for the round's first OUT there (0x11), declines, and the
+	 * OUT goes to userspace; the next OUT (0x22) must not join it but go
+	 * to the ioeventfd. The byte run folds nothing, the words and 0x99
+	 * one each per round.
+	 */
+	{ .name = "fold_evmatch", G(fold), .evfd_port = 0x3c9,
+	  .evfd_match = 0x100 | 0x22, .io_exits_batched = 4, .slack = 2,
+	  .stat = "folded", .folded = 8, T(1, 2, "folded"),
+	  .trace_folded = 8 },
 	{ .name = "fold_if", G(fold_if), .io_exits_batched = 4, .slack = 2,
 	  .stat = "user_resumes", T(1, 2, "user_resumes") },
 	/*

@@ -45,6 +45,10 @@ GUEST_DECL(foldlong);
  * @mode: real or long mode
  * @irqchip: create the in-kernel PIC/IOAPIC/PIT
  * @coalesce_port: port to register as coalesced PIO (0: none)
+ * @evfd_port: port with an ioeventfd for byte writes (0: none)
+ * @evfd_match: with @evfd_port, the only byte it takes, plus 0x100 (0: any
+ *              byte); KVM's bus finds the ioeventfd for every byte written
+ *              there, and it declines the others
  * @io_exits_batched: expected KVM io_exits with batching; 0 when
  *                    batching must not change the count
  * @slack: extra io_exits tolerated with batching (blocks cut by events)
@@ -67,6 +71,7 @@ struct guest_case {
 	int irqchip;
 	unsigned short coalesce_port;
 	unsigned short evfd_port;
+	unsigned short evfd_match;
 	long io_exits_batched;
 	long slack;
 	const char *stat;

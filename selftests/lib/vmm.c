@@ -904,16 +904,25 @@ int vmm_coalesce_pio(struct vmm *vm, uint16_t port, uint16_t len)
  * @vm:   VM
  * @port: the port
  * @len:  the access size it takes (1, 2, 4 or 8; other sizes still exit)
+ * @datamatch: the only value it takes (KVM_IOEVENTFD_FLAG_DATAMATCH: KVM's
+ *             bus finds it for any value, and it declines the others, which
+ *             go to userspace), or -1 for any
  *
  * Return: 0 or -errno.
  */
-int vmm_pio_eventfd(struct vmm *vm, uint16_t port, int len)
+int vmm_pio_eventfd(struct vmm *vm, uint16_t port, int len,
+		    long long datamatch)
 {
 	struct kvm_ioeventfd io = {
 		.addr = port,
 		.len = len,
 		.flags = KVM_IOEVENTFD_FLAG_PIO,
 	};
+
+	if (datamatch >= 0) {
+		io.datamatch = datamatch;
+		io.flags |= KVM_IOEVENTFD_FLAG_DATAMATCH;
+	}
 
 	if (vm->evfd >= 0)
 		return -EBUSY;

@@ -201,10 +201,12 @@ int vmm_get_sregs(struct vmm *vm, struct kvm_sregs *sregs);
 int vmm_coalesce_pio(struct vmm *vm, uint16_t port, uint16_t len);
 /*
  * Register an ioeventfd for writes of @len bytes to @port (KVM_IOEVENTFD,
- * PIO, no datamatch): KVM's PIO bus handles them in the kernel. 0 or
- * -errno. vmm_pio_eventfd_count() reads and resets its count (-1: none).
+ * PIO; with @datamatch >= 0 only for that value): KVM's PIO bus handles
+ * them in the kernel. 0 or -errno. vmm_pio_eventfd_count() reads and
+ * resets its count (-1: none).
  */
-int vmm_pio_eventfd(struct vmm *vm, uint16_t port, int len);
+int vmm_pio_eventfd(struct vmm *vm, uint16_t port, int len,
+		    long long datamatch);
 long long vmm_pio_eventfd_count(struct vmm *vm);
 /*
  * Read a KVM binary stat of the vCPU (KVM_GET_STATS_FD), e.g. "exits",
