@@ -43,7 +43,7 @@
 /*
  * Trace mode: scan the window [lin - back, lin + avail) for a trace and
  * rebase it to the bytes it runs. Return: 0 with a trace worth running in
- * @d and its bytes at vs->buf; else -1, with @d->hashed covering the window.
+ * @d and its bytes at vs->code->buf; else -1, with @d->hashed covering the window.
  */
 static int iob_scan_window(struct iob_vcpu *vs, unsigned int back,
 			   unsigned int avail, unsigned int max_insns,
@@ -55,7 +55,7 @@ static int iob_scan_window(struct iob_vcpu *vs, unsigned int back,
 	d->trace = true;
 	d->back = back;
 	d->hashed = n;
-	if (iob_scan_trace(vs->buf, n, back, d->key.mode, max_insns,
+	if (iob_scan_trace(vs->code->buf, n, back, d->key.mode, max_insns,
 			   &vs->work, t)) {
 		d->n_io = t->n_io ? 1 : 0;
 		d->n_insns = d->n_io;
@@ -67,20 +67,20 @@ static int iob_scan_window(struct iob_vcpu *vs, unsigned int back,
 	d->n_io = t->n_io;
 	d->n_insns = t->n_insns;
 	if (t->lo)
-		memmove(vs->buf, vs->buf + t->lo, d->size);
+		memmove(vs->code->buf, vs->code->buf + t->lo, d->size);
 	t->hi = d->size;
 	t->lo = 0;
 	return 0;
 }
 
-/* Straight-line mode: the block that starts at vs->buf. */
+/* Straight-line mode: the block that starts at vs->code->buf. */
 static void iob_scan_line(struct iob_vcpu *vs, unsigned int avail,
 			  unsigned int max_insns, struct iob_desc *d)
 {
 	struct iob_block blk;
 
 	/* The bytes may differ from what exited (another vCPU wrote them). */
-	if (iob_scan_block(vs->buf, avail, d->key.mode, max_insns, &blk))
+	if (iob_scan_block(vs->code->buf, avail, d->key.mode, max_insns, &blk))
 		return;
 	if (blk.n_io >= 2) {
 		d->size = blk.size;
@@ -99,7 +99,7 @@ static void iob_scan_line(struct iob_vcpu *vs, unsigned int avail,
 /*
  * Scan at key->lin (with @back bytes before it in trace mode), store what
  * was found in the table and in *@d. Return: the block size (bytes are
- * in vs->buf) or 0.
+ * in vs->code->buf) or 0.
  */
 static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			     struct iob_vcpu *vs, const struct iob_key *key,
@@ -119,8 +119,9 @@ static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		back = 0;
 	}
 	iob_count(vm, IOB_STAT_SCANS, 1);
-	vs->buf_held = false;
-	if (!iob_guest_read(vcpu, key->lin - back, vs->buf, back + avail)) {
+	vs->code->held = false;
+	if (!iob_guest_read(vcpu, key->lin - back, vs->code->buf,
+			    back + avail)) {
 		iob_count(vm, IOB_STAT_READ_FAULTS, 1);
 		return 0;
 	}
@@ -128,7 +129,7 @@ static unsigned int iob_scan(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		iob_scan_window(vs, back, avail, max_insns, d);
 	else
 		iob_scan_line(vs, avail, max_insns, d);
-	d->hash = xxh64(vs->buf, d->hashed, 0);
+	d->hash = xxh64(vs->code->buf, d->hashed, 0);
 	iob_table_store(vm, d);
 	return d->size;
 }
@@ -148,27 +149,50 @@ static bool iob_changed_again(struct iob_vcpu *vs, const struct iob_key *key)
 }
 
 /*
- * Is @d the block that vs->buf still holds, and are the guest's bytes
- * there still those? Then the block runs from vs->buf as it is, with the
+ * Is @d the block that @c still holds, and are the guest's bytes there
+ * still those? Then the block runs from @c's copy as it is, with the
  * decodes of its last run: a loop that exits at the same trace again and
  * again decodes it once. Equal bytes, not an equal hash, keep the
  * decodes; the bytes are compared in place where there is no paging.
  */
-static bool iob_buf_holds(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
-			  const struct iob_desc *d)
+static bool iob_code_holds(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			   struct iob_code *c, const struct iob_desc *d)
 {
-	if (!vs->buf_held || !d->size || vs->lin != d->key.lin - d->back ||
-	    vs->mode != d->key.mode || vs->size != d->size ||
-	    vs->buf_hash != d->hash)
+	if (!c->held || !d->size || c->lin != d->key.lin - d->back ||
+	    c->mode != d->key.mode || c->size != d->size || c->hash != d->hash)
 		return false;
+	vs->lin = c->lin;
+	vs->size = c->size;
 	return iob_block_unchanged(vcpu, vs, 0);
 }
 
 /*
+ * The vCPU's recent block at @key, else the one to replace: the other
+ * than the last one run (*@found false).
+ */
+static struct iob_code *iob_code_at(struct iob_vcpu *vs,
+				    const struct iob_key *key, bool *found)
+{
+	struct iob_code *c;
+
+	for (c = vs->codes; c < vs->codes + IOB_CODES; c++) {
+		if (c->last.size && c->last.key.lin == key->lin &&
+		    c->last.key.mode == key->mode) {
+			*found = true;
+			return c;
+		}
+	}
+	*found = false;
+	if (vs->code == vs->codes)
+		return vs->codes + 1;
+	return vs->codes;
+}
+
+/*
  * Find the block at RIP: from the table when its hash still matches, else
- * by scanning. Return: block size with its bytes in vs->buf and its
- * description in vs->last (*@kept: with the decodes of vs->buf's last
- * run, iob_buf_holds()), or 0.
+ * by scanning. Return: block size with its bytes in vs->code->buf and its
+ * description in vs->code->last (*@kept: with the decodes of that copy's
+ * last run, iob_code_holds()), or 0.
  */
 static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 				   struct iob_vcpu *vs,
@@ -177,18 +201,21 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 {
 	unsigned int max_insns = READ_ONCE(iob_max_insns);
 	struct iob_key key = { .lin = w->lin, .mode = w->mode };
-	struct iob_desc *d = &vs->last;
-	bool unstable = false;
+	struct iob_code *c;
+	struct iob_desc *d;
+	bool unstable = false, found;
 	u64 hits = 1;
 
 	/*
-	 * The vCPU's last block first: a loop exits at the same block again
-	 * and again, and this skips the table lookup (the guest bytes are
-	 * still read and hashed). An entry scanned under other knobs is
-	 * stale: they bind it too.
+	 * The vCPU's recent blocks first: a loop exits at the same block or
+	 * two again and again, and this skips the table lookup (the guest
+	 * bytes are still compared, or read and hashed). An entry scanned
+	 * under other knobs is stale: they bind it too.
 	 */
-	if (((d->size && d->key.lin == key.lin && d->key.mode == key.mode) ||
-	     iob_table_lookup(vm, &key, d, &hits)) &&
+	c = iob_code_at(vs, &key, &found);
+	vs->code = c;
+	d = &c->last;
+	if ((found || iob_table_lookup(vm, &key, d, &hits)) &&
 	    d->avail == avail && d->max_insns == max_insns &&
 	    d->trace == READ_ONCE(iob_trace) && d->back <= w->back) {
 		/*
@@ -198,7 +225,13 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		 */
 		if (!d->size && hits % IOB_SINGLE_RECHECK)
 			goto none;
-		if (iob_buf_holds(vcpu, vs, d)) {
+		if (iob_code_holds(vcpu, vs, c, d)) {
+			/*
+			 * The same bytes, found for another exit of them
+			 * (another map): fold.c's verdicts start afresh
+			 */
+			if (!found)
+				c->dc_nofold = 0;
 			iob_count(vm, IOB_STAT_HITS, 1);
 			iob_count(vm, IOB_STAT_CODE_KEPT, 1);
 			if (vs->unstable_lin == key.lin)
@@ -206,13 +239,13 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			*kept = true;
 			return d->size;
 		}
-		vs->buf_held = false;
-		if (!iob_guest_read(vcpu, w->lin - d->back, vs->buf,
+		c->held = false;
+		if (!iob_guest_read(vcpu, w->lin - d->back, c->buf,
 				    d->hashed)) {
 			iob_count(vm, IOB_STAT_READ_FAULTS, 1);
 			goto none;
 		}
-		if (xxh64(vs->buf, d->hashed, 0) == d->hash) {
+		if (xxh64(c->buf, d->hashed, 0) == d->hash) {
 			iob_count(vm, IOB_STAT_HITS, 1);
 			if (vs->unstable_lin == key.lin)
 				vs->unstable_n = 0;
@@ -306,6 +339,7 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 {
 	struct iob_where w;
 	unsigned int avail, size;
+	struct iob_code *c;
 	bool kept = false;
 
 	if (vs && vs->backoff_left &&
@@ -334,19 +368,18 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	}
 	vs->memo[0].left = 0;
 	vs->memo[1].left = 0;
+	c = vs->code;
 	vs->mode = w.mode;
-	vs->lin = w.lin - vs->last.back;
-	vs->off = vs->last.back;
+	vs->lin = w.lin - c->last.back;
+	vs->off = c->last.back;
 	vs->size = size;
 	if (!kept) {
-		vs->dc_valid = 0;	/* vs->buf was filled anew */
-		vs->buf_hash = vs->last.hash;
-		vs->buf_held = true;
-	} else if (vs->trace != vs->last.trace ||
-		   (vs->trace &&
-		    memcmp(&vs->map, &vs->last.map, sizeof(vs->map)))) {
-		/* same bytes, scanned under other knobs: where may it run? */
-		vs->dc_nofold = 0;
+		c->dc_valid = 0;	/* c->buf was filled anew */
+		c->hash = c->last.hash;
+		c->lin = vs->lin;
+		c->mode = vs->mode;
+		c->size = size;
+		c->held = true;
 	}
 	/*
 	 * An event due before the block's second instruction ends it there:
@@ -361,10 +394,10 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	if (!iob_first_is_exit(vs, io_size, port, in))
 		return IOB_PASS;
 	iob_count(vm, IOB_STAT_BLOCKS, 1);
-	vs->trace = vs->last.trace;
+	vs->trace = c->last.trace;
 	if (vs->trace) {
 		iob_count(vm, IOB_STAT_TRACES, 1);
-		vs->map = vs->last.map;
+		vs->map = c->last.map;
 	}
 	vs->rip0 = kvm_rip_read(vcpu) - vs->off;
 	vs->n_run = 0;

@@ -203,7 +203,8 @@ static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	if (!iob_pio_bus_has_dev(vcpu, port, insn->io_size))
 		return iob_pio_user(vcpu, vs, insn->io_size, port, 1, 0);
 
-	r = kvm_emulate_instruction_from_buffer(vcpu, vs->buf + vs->off, len);
+	r = kvm_emulate_instruction_from_buffer(vcpu, vs->code->buf + vs->off,
+						len);
 	if (!r && vcpu->run->exit_reason == KVM_EXIT_IO &&
 	    vcpu->arch.pio.count == 1 && vcpu->arch.pio.in) {
 		/*
@@ -234,7 +235,7 @@ static int iob_exec_cut(struct iob_vm *vm, struct iob_vcpu *vs)
  * Reads through the guest's page tables as an instruction fetch at those
  * addresses would now, so a write through any alias is seen.
  *
- * Return: true when the guest bytes from @from to the end equal vs->buf.
+ * Return: true when the guest bytes from @from to the end equal vs->code->buf.
  */
 bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			 unsigned int from)
@@ -243,7 +244,7 @@ bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 
 	if (from >= vs->size)
 		return true;
-	same = iob_guest_equal(vcpu, vs, vs->lin + from, vs->buf + from,
+	same = iob_guest_equal(vcpu, vs, vs->lin + from, vs->code->buf + from,
 			       vs->size - from, &copied);
 	if (copied)
 		iob_count(vs->vm, IOB_STAT_CODE_COPIED, 1);
@@ -284,13 +285,13 @@ static bool iob_trace_step(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 /**
  * iob_decode_at() - the decode of the block's instruction at @off
  * @vs: the block, @off < @vs->size
- * @off: offset in @vs->buf
+ * @off: offset in @vs->code->buf
  * @insn: result
  *
  * A decode costs about 200 instructions (measured under -icount), and a
  * trace runs the same few instructions round after round, each round
- * after a userspace exit: decodes of @vs->buf are kept in @vs->dc until
- * the next block starts and fills @vs->buf anew (batch.c empties it).
+ * after a userspace exit: decodes of @vs->code->buf are kept in
+ * @vs->code->dc until it is filled anew (batch.c empties them).
  *
  * Return: the length, or 0 when undecodable or truncated.
  */
@@ -308,7 +309,7 @@ int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
 /**
  * iob_decode_fill() - decode the block's instruction at @off into the cache
  * @vs: the block, @off < @vs->size
- * @off: offset in @vs->buf
+ * @off: offset in @vs->code->buf
  *
  * The slow path of iob_decode_ref().
  *
@@ -318,14 +319,15 @@ int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
 const struct iob_insn *iob_decode_fill(struct iob_vcpu *vs, unsigned int off)
 {
 	unsigned int i = off % IOB_DCACHE;
-	struct iob_insn *insn = &vs->dc[i];
+	struct iob_insn *insn = &vs->code->dc[i];
 
-	vs->dc_valid &= ~BIT_ULL(i);
-	if (iob_decode(vs->buf + off, vs->size - off, vs->mode, insn) <= 0)
+	vs->code->dc_valid &= ~BIT_ULL(i);
+	if (iob_decode(vs->code->buf + off, vs->size - off, vs->mode,
+		       insn) <= 0)
 		return NULL;
-	vs->dc_off[i] = off;
-	vs->dc_valid |= BIT_ULL(i);
-	vs->dc_nofold &= ~BIT_ULL(i);
+	vs->code->dc_off[i] = off;
+	vs->code->dc_valid |= BIT_ULL(i);
+	vs->code->dc_nofold &= ~BIT_ULL(i);
 	return insn;
 }
 
@@ -352,7 +354,7 @@ static bool iob_exec_allowed(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
  */
 static void iob_trace_wasted(struct iob_vm *vm, struct iob_vcpu *vs)
 {
-	struct iob_desc d = vs->last;
+	struct iob_desc d = vs->code->last;
 
 	iob_count(vm, IOB_STAT_TRACE_DROPPED, 1);
 	if (!d.size || d.key.lin != vs->lin + d.back)
@@ -360,7 +362,7 @@ static void iob_trace_wasted(struct iob_vm *vm, struct iob_vcpu *vs)
 	d.size = 0;
 	d.n_io = 1;
 	d.n_insns = 1;
-	vs->last.size = 0;
+	vs->code->last.size = 0;
 	iob_table_store(vm, &d);
 }
 
@@ -472,7 +474,7 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			if (vs->trace && iob_exec_too_costly(vs, insn))
 				break;
 			r = kvm_emulate_instruction_from_buffer(vcpu,
-					vs->buf + vs->off, len);
+					vs->code->buf + vs->off, len);
 		}
 		if (r == IOB_NOT_RUN)
 			return iob_exec_cut(vm, vs);

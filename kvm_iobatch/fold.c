@@ -140,7 +140,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	 * cheap. The verdict sits with the OUT's decode (the executor just
 	 * decoded it), and goes when the decode does.
 	 */
-	if (slot >= 0 && (vs->dc_nofold & BIT_ULL(slot)))
+	if (slot >= 0 && (vs->code->dc_nofold & BIT_ULL(slot)))
 		return;
 	if (!READ_ONCE(iob_fold) || vcpu->guest_debug ||
 	    (iob_rflags(vcpu) &
@@ -159,7 +159,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		if (at == IOB_FOLD_NEVER) {
 			slot = iob_dc_slot(vs, vs->off);
 			if (slot >= 0)
-				vs->dc_nofold |= BIT_ULL(slot);
+				vs->code->dc_nofold |= BIT_ULL(slot);
 		}
 		if (at <= 0)
 			break;

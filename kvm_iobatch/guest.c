@@ -112,6 +112,7 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
  * @vs: its block state, which keeps the last two pages found (@vs->ram)
  * @gpa: guest physical address
  * @write: for a store
+ * @dirty_log: for a store: set when its memslot logs writes (else NULL)
  *
  * As kvm_vcpu_read_guest() and kvm_vcpu_write_guest() find it: a load
  * finds read-only memslots (ROM) too, as gfn_to_hva_memslot_prot() does
@@ -127,7 +128,7 @@ bool iob_guest_read(struct kvm_vcpu *vcpu, u64 lin, void *buf,
  * Return: the host virtual address, or an error hva (kvm_is_error_hva()).
  */
 static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
-				 u64 gpa, bool write)
+				 u64 gpa, bool write, bool *dirty_log)
 {
 	gfn_t gfn = gpa_to_gfn(gpa);
 	struct kvm_memory_slot *slot;
@@ -155,10 +156,13 @@ static unsigned long iob_ram_hva(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	p->gfn = gfn;
 	p->hva = __gfn_to_hva_memslot(slot, gfn);
 	p->ro = slot->flags & KVM_MEM_READONLY;
+	p->dirty_log = kvm_slot_dirty_track_enabled(slot);
 found:
 	/* gfn_to_hva_memslot() for a store: no read-only slot */
 	if (write && p->ro)
 		return KVM_HVA_ERR_RO_BAD;
+	if (dirty_log)
+		*dirty_log = p->dirty_log;
 	return p->hva + offset_in_page(gpa);
 }
 
@@ -181,7 +185,7 @@ found:
 bool iob_ram_read(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
 		  unsigned int size, unsigned long *val)
 {
-	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, false);
+	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, false, NULL);
 	u32 l;
 	u16 w;
 	u8 b;
@@ -227,7 +231,8 @@ bool iob_ram_read(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
 bool iob_ram_write(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
 		   unsigned int size, unsigned long val)
 {
-	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, true);
+	bool dirty_log = false;
+	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, true, &dirty_log);
 	int r;
 
 	if (kvm_is_error_hva(hva))
@@ -247,7 +252,9 @@ bool iob_ram_write(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
 	}
 	if (r)
 		return false;
-	kvm_vcpu_mark_page_dirty(vcpu, gpa_to_gfn(gpa));
+	/* a no-op but for its memslot lookup, where no write is logged */
+	if (dirty_log)
+		kvm_vcpu_mark_page_dirty(vcpu, gpa_to_gfn(gpa));
 	return true;
 }
 
@@ -261,7 +268,7 @@ bool iob_ram_write(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
 static int iob_ram_equal(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			 u64 gpa, const u8 *buf, unsigned int len)
 {
-	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, false);
+	unsigned long hva = iob_ram_hva(vcpu, vs, gpa, false, NULL);
 	const u8 __user *p = (const u8 __user *)hva;
 	unsigned int i;
 	u64 word;

@@ -206,6 +206,7 @@ struct iob_memo {
  * @gfn: the guest page
  * @hva: its host virtual address
  * @ro: in a read-only memslot
+ * @dirty_log: in a memslot whose writes are logged (dirty bitmap or ring)
  */
 struct iob_ram_page {
 	const struct kvm_memslots *slots;
@@ -213,6 +214,45 @@ struct iob_ram_page {
 	gfn_t gfn;
 	unsigned long hva;
 	bool ro;
+	bool dirty_log;
+};
+
+/* Blocks whose bytes and decodes a vCPU keeps (struct iob_vcpu, @codes) */
+#define IOB_CODES 2
+
+/**
+ * struct iob_code - the bytes of one of the vCPU's recent blocks, and what
+ * was made of them; kept across blocks, so that code that takes turns
+ * between two blocks (one reads a status port, the other the data) finds
+ * each without a table lookup, a read, a hash or a decode (batch.c)
+ * @last: the block as its table entry had it (batch.c): looked up here
+ *        before the table; @last.size 0: none
+ * @held: @buf holds the @size bytes at @lin in @mode, which hash to @hash:
+ *        a block there again may run from them, with their decodes
+ * @lin: see @held
+ * @hash: see @held
+ * @size: see @held
+ * @mode: see @held
+ * @dc_valid: bit i: @dc[i] is the decode of the instruction at @dc_off[i]
+ * @dc_nofold: bit i: the code after the OUT at @dc_off[i] lets no other
+ *             OUT join its userspace exit (fold.c)
+ * @dc_off: see @dc_valid
+ * @dc: decodes of @buf's instructions, slot = offset % IOB_DCACHE
+ *      (exec.c, iob_decode_at()); emptied when @buf is filled anew
+ * @buf: the block bytes that were hashed, run from this copy
+ */
+struct iob_code {
+	struct iob_desc last;
+	bool held;
+	enum iob_mode mode;
+	unsigned int size;
+	u64 lin;
+	u64 hash;
+	u64 dc_valid;
+	u64 dc_nofold;
+	u16 dc_off[IOB_DCACHE];
+	struct iob_insn dc[IOB_DCACHE];
+	u8 buf[IOB_MAX_EXTENT];
 };
 
 /**
@@ -228,19 +268,9 @@ struct iob_ram_page {
  * @io_len: its length
  * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
  * @writes: iob_vcpu_writes when the block went to userspace (resume.c)
- * @dc_valid: bit i: @dc[i] is the decode of the instruction at @dc_off[i]
- * @dc_off: see @dc_valid
- * @dc_nofold: bit i: the code after the OUT at @dc_off[i] lets no other
- *             OUT join its userspace exit (fold.c)
- * @dc: decodes of @buf's instructions, slot = offset % IOB_DCACHE
- *      (exec.c, iob_decode_at()); emptied when a block starts from bytes
- *      other than @buf's
  * @ram: the last two guest pages the vCPU's blocks read or wrote in
  *       place (guest.c, iob_ram_hva()); @ram_next: the one to replace
  * @ram_next: see @ram
- * @buf_hash: hash of @buf's @size bytes, valid while @buf_held
- * @buf_held: @buf holds the last block's bytes (@lin, @mode, @size,
- *            @buf_hash): a block there again may run from them (batch.c)
  * @memo: the RIPs of the vCPU's last two exits with no block to run,
  *        newest first, and how many exits at each are still passed to KVM
  *        without a lookup (batch.c)
@@ -260,10 +290,9 @@ struct iob_ram_page {
  * @rip0: RIP at @lin (a trace's offsets are RIP - @rip0)
  * @n_run: instructions of the block run so far (0: the exiting one is next)
  * @since_io: instructions run since the block's last IO instruction
- * @last: the vCPU's last block, as its table entry had it (batch.c):
- *        looked up here before the table; @last.size 0: none
+ * @code: the one of @codes the block runs from
+ * @codes: the vCPU's recent blocks, IOB_CODES of them: bytes and decodes
  * @work: scratch of the trace scan
- * @buf: the block bytes that were hashed, run from this copy
  */
 struct iob_vcpu {
 	/* The memo path's fields first: one cache line (batch.c) */
@@ -287,22 +316,16 @@ struct iob_vcpu {
 	unsigned int io_len;
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
 	u64 writes;
-	u64 dc_valid;
-	u64 dc_nofold;
-	u16 dc_off[IOB_DCACHE];
-	struct iob_insn dc[IOB_DCACHE];
 	struct iob_ram_page ram[2];
 	unsigned int ram_next;
-	u64 buf_hash;
-	bool buf_held;
 	bool trace;
 	struct iob_trace map;
 	unsigned long rip0;
 	unsigned int n_run;
 	unsigned int since_io;
-	struct iob_desc last;
+	struct iob_code *code;
+	struct iob_code *codes;
 	struct iob_trace_work work;
-	u8 buf[IOB_MAX_EXTENT];
 };
 
 /**
@@ -507,7 +530,7 @@ const struct iob_insn *iob_decode_fill(struct iob_vcpu *vs, unsigned int off);
 /**
  * iob_dc_slot() - the decode cache's slot of the block's instruction at @off
  * @vs: the block
- * @off: offset in @vs->buf
+ * @off: offset in @vs->code->buf
  *
  * Return: the slot, or -1 when it holds no decode of @off.
  */
@@ -515,7 +538,7 @@ static inline int iob_dc_slot(const struct iob_vcpu *vs, unsigned int off)
 {
 	unsigned int i = off % IOB_DCACHE;
 
-	if ((vs->dc_valid & BIT_ULL(i)) && vs->dc_off[i] == off)
+	if ((vs->code->dc_valid & BIT_ULL(i)) && vs->code->dc_off[i] == off)
 		return i;
 	return -1;
 }
@@ -523,7 +546,7 @@ static inline int iob_dc_slot(const struct iob_vcpu *vs, unsigned int off)
 /**
  * iob_decode_ref() - the decode of the block's instruction at @off
  * @vs: the block, @off < @vs->size
- * @off: offset in @vs->buf
+ * @off: offset in @vs->code->buf
  *
  * As iob_decode_at(), by reference into the decode cache: valid until
  * the next decode of an offset in the same slot (@off % IOB_DCACHE).
@@ -536,7 +559,7 @@ static inline const struct iob_insn *iob_decode_ref(struct iob_vcpu *vs,
 	int i = iob_dc_slot(vs, off);
 
 	if (i >= 0)
-		return &vs->dc[i];
+		return &vs->code->dc[i];
 	return iob_decode_fill(vs, off);
 }
 int iob_decode_at(struct iob_vcpu *vs, unsigned int off,

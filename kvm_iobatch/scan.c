@@ -1170,9 +1170,16 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 			continue;
 		if (next >= len)
 			continue;
+		/*
+		 * After a CALL the trace goes on at its target; the
+		 * instruction after it is reached only by a RET (TS_RETSITE).
+		 * A CALL out of the window leaves the trace: the emulator
+		 * would run it for nothing.
+		 */
 		if (in.jump == IOB_JUMP_CALL)
 			w->state[next] |= TS_RETSITE;
-		w->succ[off][1] = next;
+		else
+			w->succ[off][1] = next;
 		trace_push(w, &sp, next, len);
 	}
 	return 0;

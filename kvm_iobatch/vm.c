@@ -222,6 +222,13 @@ unsigned int iob_vm_lookup_depth(struct iob_vm *vm)
 	return depth;
 }
 
+static void iob_vcpu_free(struct iob_vcpu *vs)
+{
+	if (vs)
+		kfree(vs->codes);
+	kfree(vs);
+}
+
 static void iob_vm_free_work(struct work_struct *work)
 {
 	struct iob_vm *vm = container_of(to_rcu_work(work), struct iob_vm,
@@ -232,7 +239,7 @@ static void iob_vm_free_work(struct work_struct *work)
 	iob_table_destroy(vm);
 	free_percpu(vm->stats);
 	for (i = 0; i < KVM_MAX_VCPUS; i++)
-		kfree(vm->vcpus[i]);
+		iob_vcpu_free(vm->vcpus[i]);
 	kvfree(vm->vcpus);
 	kmem_cache_free(iob_vm_cache, vm);
 	atomic_dec(&iob_nr_vms);
@@ -361,12 +368,19 @@ struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu)
 	vs = kzalloc(sizeof(*vs), GFP_KERNEL_ACCOUNT);
 	if (!vs)
 		return NULL;
+	/* Apart: with them, the state would take a 32 KiB allocation */
+	vs->codes = kcalloc(IOB_CODES, sizeof(*vs->codes), GFP_KERNEL_ACCOUNT);
+	if (!vs->codes) {
+		kfree(vs);
+		return NULL;
+	}
+	vs->code = vs->codes;
 	vs->vcpu = vcpu;
 	vs->vm = vm;
 	/* Only the vCPU itself gets here, in its ioctl: cmpxchg is belt */
 	old = cmpxchg(&vm->vcpus[vcpu->vcpu_idx], NULL, vs);
 	if (old) {
-		kfree(vs);
+		iob_vcpu_free(vs);
 		return old;
 	}
 	return vs;

@@ -75,6 +75,10 @@ static int run_case(const struct guest_case *c, bool sync_regs,
 		tap_diag("%s: no coalesced PIO", c->name);
 		return -1;
 	}
+	if (c->dirty_log && vmm_dirty_log(vm)) {
+		tap_diag("%s: no dirty logging", c->name);
+		return -1;
+	}
 	if (c->evfd_port &&
 	    vmm_pio_eventfd(vm, c->evfd_port, 1,
 			    c->evfd_match ? (c->evfd_match & 0xff) : -1)) {
@@ -148,6 +152,16 @@ static int record(const char *file)
 	return tap_finish();
 }
 
+/* Pages set in a dirty bitmap (struct run_result) */
+static unsigned int n_pages(const uint64_t *dirty)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < VMM_DIRTY_WORDS; i++)
+		n += __builtin_popcountll(dirty[i]);
+	return n;
+}
+
 static void check_case(const struct guest_case *c, bool sync, bool trace,
 		       const struct run_result *s)
 {
@@ -172,8 +186,11 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 	       c->name, mode, s->regs.rip, m.regs.rip, s->regs.rax, m.regs.rax,
 	       s->regs.rbx, m.regs.rbx, s->segs[0].selector,
 	       m.segs[0].selector);
-	tap_ok(!err && m.mem_hash == s->mem_hash, "%s%s: guest RAM identical",
-	       c->name, mode);
+	tap_ok(!err && m.mem_hash == s->mem_hash &&
+	       !memcmp(m.dirty, s->dirty, sizeof(m.dirty)) &&
+	       (!c->dirty_log || n_pages(s->dirty) > 0),
+	       "%s%s: guest RAM identical, and the pages KVM logged as written (%u/%u)",
+	       c->name, mode, n_pages(s->dirty), n_pages(m.dirty));
 	tap_ok(!err && result_same_io(&m, s),
 	       "%s%s: userspace IO, its RIPs and exit sequence identical (%u/%u accesses, %lu/%lu exits, ioeventfd %lld/%lld)",
 	       c->name, mode, s->n_io, m.n_io, s->user_io_exits, m.user_io_exits,

@@ -956,6 +956,14 @@ static const struct trace_case trace_cases[] = {
 	/* out dx, al; jmp +0x100 (out of the window) */
 	{ M32, "\xee\xe9\x00\x01\x00\x00", 6, 0, -1, 0, 1, 1, { 0, -1 },
 	  "jump out of the window: no block", 0 },
+	/*
+	 * out dx, al; call +0x100 (out of the window); out dx, al: the
+	 * CALL goes on outside (KVM's emulator would run it for nothing);
+	 * the OUT after it is reached only by a RET, and there is none
+	 * (it stays in the map, no instruction of the block leads to it)
+	 */
+	{ M16, "\xee\xe8\x00\x01\xee\xf4", 6, 0, -1, 0, 5, 2, { 0, 4, -1 },
+	  "call out of the window: no block", 0 },
 	/* out; je +2; out 0x80; out 0x81: both paths reach IO */
 	{ M32, "\xee\x74\x02\xe6\x80\xe6\x81\xf4", 8, 0, 0, 0, 7, 3,
 	  { 0, 1, 3, 5, -1 }, "forward branch around IO", 0 },

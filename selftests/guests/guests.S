@@ -269,6 +269,29 @@ GUEST(costly)
 END(costly)
 
 /*
+ * Two blocks that take turns, too far apart for one window (SeaBIOS's
+ * CMOS read: a status block, then the data block): block A in the loop,
+ * block B in a routine 0x200 bytes on, each two OUTs, each an exit a
+ * round. The vCPU keeps the bytes and decodes of both (batch.c,
+ * struct iob_code): from round 2 on, each exit runs its block from them,
+ * 14 in all (code_kept); with one block kept, none.
+ */
+GUEST(twoblk)
+	mov	$8, %cx
+1:	mov	%cl, %al
+	out	%al, $0x80		/* block A */
+	out	%al, $0x81
+	call	2f
+	dec	%cx
+	jnz	1b
+	hlt
+	.org	0x200, 0x90
+2:	out	%al, $0x82		/* block B */
+	out	%al, $0x83
+	ret
+END(twoblk)
+
+/*
  * A routine far from its caller (SeaVGABIOS's cursor update): it calls a
  * helper of its own, then two OUTs, then a MOVZX for KVM's emulator, an
  * ADD and its RET. After the last OUT, IO is reachable only through the

@@ -28,6 +28,14 @@ const struct guest_case guest_cases[] = {
 	{ .name = "cmos", G(cmos), .io_exits_batched = 8, .slack = 2,
 	  .stat = "exits_saved", T(1, 2, "trace_jumps"),
 	  .trace_all_direct = true },
+	/*
+	 * Dirty logging on, as a VMM has it during live migration: a store
+	 * a block runs marks its page as KVM's emulator or a write fault
+	 * would (guest.c, iob_ram_write())
+	 */
+	{ .name = "cmos_dirty", G(cmos), .dirty_log = true,
+	  .io_exits_batched = 8, .slack = 2, .stat = "exits_saved",
+	  T(1, 2, "trace_jumps"), .trace_all_direct = true },
 	/* its code in a read-only memslot, as firmware is under QEMU */
 	{ .name = "cmos_rom", G(cmos), .rom = true, .io_exits_batched = 8,
 	  .slack = 2, .stat = "exits_saved", T(1, 2, "trace_jumps"),
@@ -49,6 +57,10 @@ const struct guest_case guest_cases[] = {
 	{ .name = "alu", G(alu), .io_exits_batched = 8, .slack = 2,
 	  .stat = "insns_emulated", T(9, 2, "traces"),
 	  .trace_all_direct = true, .trace_kept = 7 },
+	/* two blocks a round, kept both: 14 of 16 exits run kept code */
+	{ .name = "twoblk", G(twoblk), .io_exits_batched = 16, .slack = 2,
+	  .stat = "exits_saved", T(16, 2, "traces"), .trace_all_direct = true,
+	  .trace_kept = 14 },
 	{ .name = "branch", G(branch), .stat = "singles",
 	  T(1, 2, "trace_jumps") },
 	/*

@@ -23,6 +23,7 @@ GUEST_DECL(fault);
 GUEST_DECL(single);
 GUEST_DECL(costly);
 GUEST_DECL(rettail);
+GUEST_DECL(twoblk);
 GUEST_DECL(sreg);
 GUEST_DECL(inner);
 GUEST_DECL(long);
@@ -49,6 +50,8 @@ GUEST_DECL(foldlong);
  * @evfd_match: with @evfd_port, the only byte it takes, plus 0x100 (0: any
  *              byte); KVM's bus finds the ioeventfd for every byte written
  *              there, and it declines the others
+ * @dirty_log: KVM logs the guest's writes to RAM (vmm_dirty_log()): the
+ *             pages it logs must be stock's
  * @io_exits_batched: expected KVM io_exits with batching; 0 when
  *                    batching must not change the count
  * @slack: extra io_exits tolerated with batching (blocks cut by events)
@@ -72,6 +75,7 @@ struct guest_case {
 	unsigned short coalesce_port;
 	unsigned short evfd_port;
 	unsigned short evfd_match;
+	bool dirty_log;
 	long io_exits_batched;
 	long slack;
 	const char *stat;

@@ -79,6 +79,8 @@ void result_collect(struct vmm *vm, int status, const char *name,
 	r->exit_hash = vm->exit_hash;
 	r->io_exits = vmm_vcpu_stat(vm, "io_exits");
 	r->evfd_writes = vmm_pio_eventfd_count(vm);
+	if (vm->dirty_log && vmm_dirty_pages(vm, r->dirty))
+		r->status = -3;		/* no log: the run fails */
 	if (!vmm_get_sregs(vm, &sregs)) {
 		struct kvm_segment *segs[6] = {
 			&sregs.es, &sregs.cs, &sregs.ss,
@@ -186,6 +188,7 @@ bool result_same_guest(const struct run_result *m, const struct run_result *s)
 	return m->status == s->status &&
 	       !memcmp(&m->regs, &s->regs, sizeof(m->regs)) &&
 	       result_same_segs(m, s) &&
+	       !memcmp(m->dirty, s->dirty, sizeof(m->dirty)) &&
 	       m->mem_hash == s->mem_hash && result_same_io(m, s);
 }
 

@@ -35,6 +35,8 @@ struct run_result {
 	long long evfd_writes;	/* writes an ioeventfd took, or -1 */
 	/* ES, CS, SS, DS, FS, GS as KVM_GET_SREGS shows them, padding 0 */
 	struct kvm_segment segs[6];
+	/* the pages KVM logged as written (vmm_dirty_log()), else all 0 */
+	uint64_t dirty[VMM_DIRTY_WORDS];
 };
 
 /* Fill @r from @vm after vmm_run() returned @status. */
@@ -47,7 +49,10 @@ int result_load(const char *file, struct run_result *r, unsigned int n);
 bool result_same_io(const struct run_result *m, const struct run_result *s);
 /* Same segment registers (base, limit, selector, attributes)? */
 bool result_same_segs(const struct run_result *m, const struct run_result *s);
-/* Same registers, segment registers, RAM, and result_same_io()? */
+/*
+ * Same registers, segment registers, RAM, pages logged dirty, and
+ * result_same_io()?
+ */
 bool result_same_guest(const struct run_result *m, const struct run_result *s);
 
 /*

@@ -1047,3 +1047,46 @@ err:
 	vmm_destroy(cpu);
 	return ret;
 }
+
+/**
+ * vmm_dirty_log() - let KVM log the guest's writes to its RAM
+ * @vm: VM, with its RAM in one memslot (no vmm_mmio_hole())
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_dirty_log(struct vmm *vm)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = 0,
+		.flags = KVM_MEM_LOG_DIRTY_PAGES,
+		.guest_phys_addr = 0,
+		.memory_size = VMM_MEM_SIZE,
+		.userspace_addr = (uintptr_t)vm->mem,
+	};
+
+	if (vm->mmio_len)
+		return -EINVAL;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	vm->dirty_log = true;
+	return 0;
+}
+
+/**
+ * vmm_dirty_pages() - the RAM pages the guest wrote since the last call
+ * @vm: VM, vmm_dirty_log()
+ * @bitmap: result, bit n for the page at GPA n * 4096
+ *
+ * Return: 0 or -errno.
+ */
+int vmm_dirty_pages(struct vmm *vm, uint64_t bitmap[VMM_DIRTY_WORDS])
+{
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
+
+	memset(bitmap, 0, VMM_DIRTY_WORDS * sizeof(*bitmap));
+	if (!vm->dirty_log)
+		return -EINVAL;
+	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log))
+		return -errno;
+	return 0;
+}

@@ -125,6 +125,8 @@ struct vmm {
 	uint64_t mmio_gpa, mmio_len;
 	struct vmm_mmio mmiolog[VMM_MAX_MMIOLOG];
 	unsigned int n_mmio;
+	/* KVM logs the guest's writes to RAM (vmm_dirty_log()) */
+	bool dirty_log;
 };
 
 /*
@@ -208,6 +210,15 @@ int vmm_coalesce_pio(struct vmm *vm, uint16_t port, uint16_t len);
 int vmm_pio_eventfd(struct vmm *vm, uint16_t port, int len,
 		    long long datamatch);
 long long vmm_pio_eventfd_count(struct vmm *vm);
+/* Words of a dirty bitmap of the VM's RAM, a bit per 4 KiB page */
+#define VMM_DIRTY_WORDS	(VMM_MEM_SIZE / 4096 / 64)
+/*
+ * Let KVM log the guest's writes to its RAM (KVM_MEM_LOG_DIRTY_PAGES on
+ * the RAM memslot, as a VMM does for live migration); vmm_dirty_pages()
+ * reads and clears the log (KVM_GET_DIRTY_LOG). 0 or -errno.
+ */
+int vmm_dirty_log(struct vmm *vm);
+int vmm_dirty_pages(struct vmm *vm, uint64_t bitmap[VMM_DIRTY_WORDS]);
 /*
  * Read a KVM binary stat of the vCPU (KVM_GET_STATS_FD), e.g. "exits",
  * "io_exits", "halt_exits". Returns -1 when not found.
