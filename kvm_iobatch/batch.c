@@ -168,7 +168,7 @@ static bool iob_code_holds(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 
 /*
  * The vCPU's recent block at @key, else the one to replace: the other
- * than the last one run (*@found false).
+ * than the last one run (vs->code; *@found false).
  */
 static struct iob_code *iob_code_at(struct iob_vcpu *vs,
 				    const struct iob_key *key, bool *found)
@@ -192,7 +192,7 @@ static struct iob_code *iob_code_at(struct iob_vcpu *vs,
  * Find the block at RIP: from the table when its hash still matches, else
  * by scanning. Return: block size with its bytes in vs->code->buf and its
  * description in vs->code->last (*@kept: with the decodes of that copy's
- * last run, iob_code_holds()), or 0.
+ * last run, iob_code_holds()), or 0 (vs->code as it was).
  */
 static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 				   struct iob_vcpu *vs,
@@ -201,8 +201,8 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 {
 	unsigned int max_insns = READ_ONCE(iob_max_insns);
 	struct iob_key key = { .lin = w->lin, .mode = w->mode };
-	struct iob_code *c;
-	struct iob_desc *d;
+	struct iob_code *c, *prev = vs->code;
+	struct iob_desc tmp, *d;
 	bool unstable = false, found;
 	u64 hits = 1;
 
@@ -210,11 +210,13 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	 * The vCPU's recent blocks first: a loop exits at the same block or
 	 * two again and again, and this skips the table lookup (the guest
 	 * bytes are still compared, or read and hashed). An entry scanned
-	 * under other knobs is stale: they bind it too.
+	 * under other knobs is stale: they bind it too. Only a block takes
+	 * a place there: a lone IO instruction between two blocks (found in
+	 * the table, or scanned into @tmp) leaves both.
 	 */
 	c = iob_code_at(vs, &key, &found);
-	vs->code = c;
-	d = &c->last;
+	vs->code = c;	/* whose bytes a read or a scan below replaces */
+	d = found ? &c->last : &tmp;
 	if ((found || iob_table_lookup(vm, &key, d, &hits)) &&
 	    d->avail == avail && d->max_insns == max_insns &&
 	    d->trace == READ_ONCE(iob_trace) && d->back <= w->back) {
@@ -237,7 +239,7 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			if (vs->unstable_lin == key.lin)
 				vs->unstable_n = 0;
 			*kept = true;
-			return d->size;
+			goto block;
 		}
 		c->held = false;
 		if (!iob_guest_read(vcpu, w->lin - d->back, c->buf,
@@ -251,7 +253,7 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 				vs->unstable_n = 0;
 			if (!d->size)
 				goto none;
-			return d->size;
+			goto block;
 		}
 		iob_count(vm, IOB_STAT_MISMATCHES, 1);
 		unstable = iob_changed_again(vs, &key);
@@ -259,7 +261,7 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	/* Scanned all the same: the table learns the code as it is now */
 	if (iob_scan(vcpu, vm, vs, &key, w->back, avail, max_insns, d) &&
 	    !unstable)
-		return d->size;
+		goto block;
 	if (unstable) {
 		/* All of it: its other IO instructions exit there too */
 		vs->backoff_rip = kvm_rip_read(vcpu) - d->back;
@@ -268,7 +270,12 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	}
 none:
 	d->size = 0;
+	vs->code = prev;
 	return 0;
+block:
+	if (d != &c->last)
+		c->last = *d;
+	return d->size;
 }
 
 /* Is the instruction at vs->off the one that exited? */

@@ -280,18 +280,26 @@ static struct vmcb_seg *iob_vmcb_seg(struct kvm_vcpu *vcpu, int seg)
 	       &save->cs : seg == VCPU_SREG_SS ? &save->ss : &save->ds;
 }
 
-/*
- * Segment register @seg as the emulator's get_segment callback returns it
+/**
+ * iob_seg_get() - a segment register as KVM's emulator sees it
+ * @vcpu: the vCPU
+ * @seg: VCPU_SREG_*
+ * @sel: its selector
+ * @desc: its descriptor
+ *
+ * As the emulator's get_segment callback returns it
  * (emulator_get_segment() of svm_get_segment(): the limit in its 20-bit
  * descriptor form, G synthesized from the limit, the accessed bit set in
  * DS and ES, SS's DPL from the CPL, false and all zero when not present),
  * read from the VMCB on SVM for ES, CS, SS and DS: the callback chain
  * costs about 190 instructions a call, and a real-mode BIOS loop makes
- * one or two per access (Documentation/bench.rst). FS and GS (kept in
- * vmcb01) and VMX go through the callback.
+ * one or two per access (Documentation/bench.rst), a block start one for
+ * CS. FS and GS (kept in vmcb01) and VMX go through the callback.
+ *
+ * Return: false when the segment is unusable (@desc all zero).
  */
-static bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
-			struct desc_struct *desc)
+bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
+		 struct desc_struct *desc)
 {
 	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	const struct vmcb_save_area *save;
@@ -336,9 +344,8 @@ static bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
 static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 			   bool write, unsigned long *lin)
 {
-	unsigned long ea = (unsigned long)(long)in->mem_disp, lim;
-	struct desc_struct desc;
-	u16 sel;
+	unsigned long ea = (unsigned long)(long)in->mem_disp, lim, base;
+	unsigned int type;
 
 	if (in->mem_base != IOB_REG_NONE)
 		ea += kvm_register_read_raw(vcpu, in->mem_base);
@@ -346,19 +353,37 @@ static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 		ea += kvm_register_read_raw(vcpu, in->mem_index) <<
 		      in->mem_scale;
 	ea &= iob_size_mask(in->op_adsz);
-	if (!iob_seg_get(vcpu, in->mem_seg, &sel, &desc))
+	if (boot_cpu_has(X86_FEATURE_SVM) && in->mem_seg <= VCPU_SREG_DS) {
+		/* iob_seg_get()'s descriptor, its fields read in place */
+		const struct vmcb_seg *s = iob_vmcb_seg(vcpu, in->mem_seg);
+
+		if (!(s->attrib & SVM_SELECTOR_P_MASK))
+			return false;
+		type = s->attrib & SVM_SELECTOR_TYPE_MASK;
+		lim = s->limit;
+		if (lim > 0xfffff)	/* G: the limit in pages */
+			lim |= 0xfff;
+		base = (u32)s->base;
+	} else {
+		struct desc_struct desc;
+		u16 sel;
+
+		if (!iob_seg_get(vcpu, in->mem_seg, &sel, &desc))
+			return false;
+		type = desc.type;
+		lim = get_desc_limit(&desc);
+		if (desc.g)
+			lim = (lim << 12) | 0xfff;
+		base = get_desc_base(&desc);
+	}
+	if (((type & 8) && !(type & 2)) ||	/* unreadable code */
+	    (!(type & 8) && (type & 4)))	/* expand-down */
 		return false;
-	if (((desc.type & 8) && !(desc.type & 2)) ||	/* unreadable code */
-	    (!(desc.type & 8) && (desc.type & 4)))	/* expand-down */
+	if (write && ((type & 8) || !(type & 2)))
 		return false;
-	if (write && ((desc.type & 8) || !(desc.type & 2)))
-		return false;
-	lim = get_desc_limit(&desc);
-	if (desc.g)
-		lim = (lim << 12) | 0xfff;
 	if (ea > lim || in->op_size - 1 > lim - ea)
 		return false;
-	*lin = (u32)(get_desc_base(&desc) + ea);
+	*lin = (u32)(base + ea);
 	return true;
 }
 

@@ -142,7 +142,8 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	 */
 	if (slot >= 0 && (vs->code->dc_nofold & BIT_ULL(slot)))
 		return;
-	if (!READ_ONCE(iob_fold) || vcpu->guest_debug ||
+	/* the bus could have taken a later OUT (iob_pio_out()) */
+	if (!READ_ONCE(iob_fold) || vs->out_bus_dev || vcpu->guest_debug ||
 	    (iob_rflags(vcpu) &
 	     (X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_RF)) ||
 	    vs->pmu_on)
@@ -162,9 +163,6 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 				vs->code->dc_nofold |= BIT_ULL(slot);
 		}
 		if (at <= 0)
-			break;
-		/* the bus could have taken the OUT (iob_pio_out()) */
-		if (vs->out_bus_dev)
 			break;
 		/*
 		 * The run's last boundary where an event may stop it: a run

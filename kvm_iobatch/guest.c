@@ -43,11 +43,9 @@ static enum iob_mode iob_guest_mode(struct kvm_vcpu *vcpu)
  */
 bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w)
 {
-	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	u64 rip = kvm_rip_read(vcpu);
 	struct desc_struct cs;
 	u64 wrap, limit, room;
-	u32 base3;
 	u16 sel;
 
 	w->mode = iob_guest_mode(vcpu);
@@ -59,8 +57,7 @@ bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w)
 		return true;
 	}
 	/* One read of CS for its base and limit (kvm_get_linear_rip() too) */
-	if (!ctxt || !ctxt->ops->get_segment(ctxt, &sel, &cs, &base3,
-					     VCPU_SREG_CS))
+	if (!iob_seg_get(vcpu, VCPU_SREG_CS, &sel, &cs))
 		return false;
 	w->lin = (u32)(get_desc_base(&cs) + rip);
 	wrap = w->mode == IOB_MODE_16 ? 0x10000ULL : 0x100000000ULL;

@@ -525,6 +525,8 @@ unsigned long iob_alu(unsigned int op, unsigned int size, unsigned long a,
 		      unsigned long b, unsigned long *rflags);
 
 /* direct.c */
+bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
+		 struct desc_struct *desc);
 const struct iob_insn *iob_decode_fill(struct iob_vcpu *vs, unsigned int off);
 
 /**

@@ -1095,6 +1095,25 @@ static void t_sreg(struct tprog *t)
 	}
 }
 
+/*
+ * The program's last segment load, between two IO instructions: a trace
+ * runs it (in real mode the executor writes ES into the VMCB itself), and
+ * the final segment registers show what it wrote. Loads earlier in a
+ * program are mostly loaded again natively before it ends.
+ */
+static void t_sreg_tail(struct tprog *t)
+{
+	unsigned int sel = T_SEL_DATA;
+
+	if (t->bits == 16)
+		sel = t_rnd(t, 2) ? T_ES : T_ES2;
+	t_io(t);
+	t_mov_dx(t, sel);
+	t_put(t, 0x8e);				/* MOV ES, DX */
+	t_put(t, 0xc0 | R_DX);
+	t_io(t);
+}
+
 /* PUSH r/imm/m ... POP r/m, balanced. */
 static void t_pushpop(struct tprog *t)
 {
@@ -1672,6 +1691,7 @@ static void make_trace(struct tprog *t, unsigned int seed)
 			break;
 		}
 	}
+	t_sreg_tail(t);
 	if (t->fault)
 		t_fault(t);
 	t_put(t, 0xf4);

@@ -270,11 +270,14 @@ END(costly)
 
 /*
  * Two blocks that take turns, too far apart for one window (SeaBIOS's
- * CMOS read: a status block, then the data block): block A in the loop,
- * block B in a routine 0x200 bytes on, each two OUTs, each an exit a
- * round. The vCPU keeps the bytes and decodes of both (batch.c,
- * struct iob_code): from round 2 on, each exit runs its block from them,
- * 14 in all (code_kept); with one block kept, none.
+ * CMOS read: a status block, then the data block), and a lone OUT after
+ * them: block A in the loop, block B in a routine 0x200 bytes on (two
+ * OUTs each), the lone OUT in another 0x200 bytes on; an exit each a
+ * round. The vCPU keeps the bytes and decodes of both blocks (batch.c,
+ * struct iob_code), and the lone OUT takes no place there: from round 2
+ * on, each block runs from them, but for A in round 2 (the lone OUT's
+ * first scan read its window into A's place): 13 in all (code_kept).
+ * With one block kept: none; with the lone OUT taking a place: none.
  */
 GUEST(twoblk)
 	mov	$8, %cx
@@ -282,12 +285,16 @@ GUEST(twoblk)
 	out	%al, $0x80		/* block A */
 	out	%al, $0x81
 	call	2f
+	call	3f
 	dec	%cx
 	jnz	1b
 	hlt
 	.org	0x200, 0x90
 2:	out	%al, $0x82		/* block B */
 	out	%al, $0x83
+	ret
+	.org	0x400, 0x90
+3:	out	%al, $0x84		/* alone */
 	ret
 END(twoblk)
 

@@ -57,10 +57,10 @@ const struct guest_case guest_cases[] = {
 	{ .name = "alu", G(alu), .io_exits_batched = 8, .slack = 2,
 	  .stat = "insns_emulated", T(9, 2, "traces"),
 	  .trace_all_direct = true, .trace_kept = 7 },
-	/* two blocks a round, kept both: 14 of 16 exits run kept code */
-	{ .name = "twoblk", G(twoblk), .io_exits_batched = 16, .slack = 2,
-	  .stat = "exits_saved", T(16, 2, "traces"), .trace_all_direct = true,
-	  .trace_kept = 14 },
+	/* two blocks and a lone OUT a round: 13 of 16 blocks run kept code */
+	{ .name = "twoblk", G(twoblk), .io_exits_batched = 24, .slack = 2,
+	  .stat = "exits_saved", T(24, 2, "traces"), .trace_all_direct = true,
+	  .trace_kept = 13 },
 	{ .name = "branch", G(branch), .stat = "singles",
 	  T(1, 2, "trace_jumps") },
 	/*
