@@ -371,15 +371,11 @@ static void iob_trace_wasted(struct iob_vm *vm, struct iob_vcpu *vs)
  * instruction (context set-up, decode, callbacks: ~2,300 instructions)
  * as the exit it might save (~1,800 plus the world switch;
  * Documentation/bench.rst). A trace ends before an instruction @insn at
- * vs->off that the executor cannot run
- * - when the next instruction of the trace is none of the executor's
- *   either: two such in a row cost more than letting the guest run them
- *   and exit at its next IO instruction;
- * - when IO can be reached from it only through a RET (iob_trace_via_ret():
- *   the scan lets a RET return after any CALL of the window, but after the
- *   last IO of a firmware helper it returns to a caller elsewhere, and the
- *   emulated instructions on the way are pure loss), unless it is that RET.
- * Out of line: only instructions bound for the emulator pay for it.
+ * vs->off that the executor cannot run when the next instruction of the
+ * trace is none of the executor's either: two such in a row cost more
+ * than letting the guest run them and exit at its next IO instruction.
+ * (iob_trace_tail() ends it earlier in a routine's tail.) Out of line:
+ * only instructions bound for the emulator pay for it.
  */
 static noinline bool iob_exec_too_costly(struct iob_vcpu *vs,
 					 const struct iob_insn *insn)
@@ -387,14 +383,28 @@ static noinline bool iob_exec_too_costly(struct iob_vcpu *vs,
 	unsigned int off = vs->off + insn->len;
 	const struct iob_insn *next;
 
-	if (iob_trace_via_ret(&vs->map, vs->off) &&
-	    !(insn->kind == IOB_INSN_JUMP && insn->jump == IOB_JUMP_RET))
-		return true;
 	if (!iob_trace_has(&vs->map, off))
 		return false;
 	next = iob_decode_ref(vs, off);
 	return next && next->kind != IOB_INSN_IO &&
 	       next->op == IOB_OP_EMULATE;
+}
+
+/*
+ * Is @insn at vs->off in a routine's tail: IO can be reached from it only
+ * through a RET (iob_trace_via_ret()), and it is not that RET? The scan
+ * lets a RET return after any CALL of the window, but after the last IO
+ * of a firmware helper it mostly returns to a caller elsewhere, and the
+ * instructions on the way, direct or emulated, are pure loss: the trace
+ * ends before them (SeaVGABIOS's cursor update ran three direct ones and
+ * stopped at a MOVZX for each character). The RET itself runs: it may
+ * return after a CALL of the window, where IO follows.
+ */
+static bool iob_trace_tail(const struct iob_vcpu *vs,
+			   const struct iob_insn *insn)
+{
+	return iob_trace_via_ret(&vs->map, vs->off) &&
+	       !(insn->kind == IOB_INSN_JUMP && insn->jump == IOB_JUMP_RET);
 }
 
 /*
@@ -457,6 +467,8 @@ int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		insn = iob_decode_ref(vs, vs->off);
 		if (!insn || !iob_exec_allowed(vcpu, vs, insn))
 			return iob_exec_cut(vm, vs); /* the scan said otherwise */
+		if (vs->trace && iob_trace_tail(vs, insn))
+			break;
 		len = insn->len;
 		next = vs->lin + vs->off + len;
 

@@ -260,13 +260,21 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 		       "%s%s: no instruction went through KVM's emulator (%lld run in blocks: %lld IO, %lld direct)",
 		       c->name, mode, insns, io, direct);
 	}
+	if (trace && !sync && c->trace_io_only) {
+		long long insns = err ? -1 : iob_vm_stat(&vm, "insns_emulated");
+		long long io = err ? -1 : iob_vm_stat(&vm, "io_batched");
+
+		tap_ok(insns > 0 && insns == io,
+		       "%s%s: blocks ran their IO instructions only (%lld run in blocks: %lld IO)",
+		       c->name, mode, insns, io);
+	}
 	if (!err)
 		vmm_destroy(&vm);
 }
 
 /*
  * Checks of the trace pass with the plain VMM, beyond every case's:
- * trace_all_direct, trace_kept
+ * trace_all_direct, trace_kept, trace_io_only
  */
 static unsigned int n_trace_checks(void)
 {
@@ -274,7 +282,8 @@ static unsigned int n_trace_checks(void)
 
 	for (i = 0; i < n_guest_cases; i++)
 		n += guest_cases[i].trace_all_direct +
-		     !!guest_cases[i].trace_kept;
+		     !!guest_cases[i].trace_kept +
+		     guest_cases[i].trace_io_only;
 	return n;
 }
 

@@ -300,11 +300,11 @@ END(twoblk)
 
 /*
  * A routine far from its caller (SeaVGABIOS's cursor update): it calls a
- * helper of its own, then two OUTs, then a MOVZX for KVM's emulator, an
- * ADD and its RET. After the last OUT, IO is reachable only through the
- * RET (to after the CALL of the routine), which returns to the caller
- * outside the window: a trace ends before the MOVZX (exec.c, the cost
- * rule) and no instruction is emulated.
+ * helper of its own, then two OUTs, then a register move, a MOVZX for
+ * KVM's emulator, an ADD and its RET. After the last OUT, IO is reachable
+ * only through the RET (to after the CALL of the routine), which returns
+ * to the caller outside the window: a trace ends right after the last
+ * OUT (exec.c, iob_trace_tail()), and runs nothing but the two OUTs.
  */
 GUEST(rettail)
 	mov	$8, %cx
@@ -317,6 +317,7 @@ GUEST(rettail)
 3:	call	4f
 	out	%al, $0x80
 	out	%al, $0x81
+	mov	%cl, %dl
 	movzbw	(%bx), %ax
 	add	%cx, %ax
 	ret

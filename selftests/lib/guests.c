@@ -86,12 +86,12 @@ const struct guest_case guest_cases[] = {
 	  T(9, 2, "traces"), .trace_all_direct = true },
 	/*
 	 * One exit a round (at OUT 0x80), lines and traces; a trace stops
-	 * before the MOVZX after the last OUT, reached back only through
-	 * the RET: none emulated
+	 * right after the last OUT (the MOV, MOVZX and ADD after it lead
+	 * back to IO only through the RET): it runs the two OUTs only
 	 */
 	{ .name = "rettail", G(rettail), .io_exits_batched = 8, .slack = 2,
 	  .stat = "exits_saved", T(8, 2, "traces"),
-	  .trace_all_direct = true },
+	  .trace_all_direct = true, .trace_io_only = true },
 	/* a line stops at MOV ES (none batched); a trace is the loop */
 	{ .name = "sreg", G(sreg), .stat = "singles",
 	  T(1, 2, "trace_jumps"), .trace_all_direct = true },

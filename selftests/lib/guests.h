@@ -66,6 +66,8 @@ GUEST_DECL(foldlong);
  * @trace_all_direct: with traces (and a VMM that leaves the vCPU alone),
  *                    every instruction but the IO ones runs without KVM's
  *                    emulator: insns_emulated = io_batched + insns_direct
+ * @trace_io_only: with traces, blocks run their IO instructions and
+ *                 nothing else: insns_emulated = io_batched
  */
 struct guest_case {
 	const char *name;
@@ -85,6 +87,7 @@ struct guest_case {
 	const char *trace_stat;
 	unsigned int trace_folded;
 	bool trace_all_direct;
+	bool trace_io_only;
 	unsigned int trace_kept;
 	bool rom;
 };
