@@ -5,7 +5,6 @@
  * in a state where batching is allowed at all.
  */
 #include <asm/desc.h>
-#include <linux/entry-kvm.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 
@@ -421,15 +420,19 @@ static bool iob_hv_timer_due(struct kvm_vcpu *vcpu)
 /*
  * What ends a block whoever raised it: a request that is not bookkeeping
  * (KVM_REQ_EVENT comes with any interrupt the PIC or APIC accepts,
- * KVM_REQ_NMI/SMI with those), and the thread work that stock KVM's
- * vcpu_run() handles before its next entry (a signal, a due reschedule,
- * task work: __xfer_to_guest_mode_work_pending(), one read of the thread
- * flags).
+ * KVM_REQ_NMI/SMI with those), a signal (signal_pending()) or a due
+ * reschedule (need_resched()), in one read of the thread flags. Not
+ * TIF_NOTIFY_RESUME, which stock KVM's vcpu_run() also handles before
+ * its next entry: rseq raises it at every preemption of the VMM's
+ * thread, and its work (rseq, task work) changes nothing the guest sees
+ * when it runs a few instructions later, while ending blocks for it
+ * costs a cut after every preemption.
  */
 static bool iob_guest_event_raised(struct kvm_vcpu *vcpu)
 {
 	return (READ_ONCE(vcpu->requests) & ~IOB_HARMLESS_REQS) ||
-	       __xfer_to_guest_mode_work_pending();
+	       (read_thread_flags() &
+		(_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NEED_RESCHED));
 }
 
 /* Would the guest take an interrupt at this boundary (IF set)? */
