@@ -38,8 +38,9 @@
  * arrives after the run, as with KVM's own `rep outs` (one exit for the
  * whole count); so does an in-kernel device (ioeventfd, coalesced PIO)
  * that the VMM registers on the port meanwhile: the run's accesses
- * were all decided for userspace, as a `rep outs`'s are. INs are not folded: the VMM would have to read N times
- * before the guest consumed the first value.
+ * were all decided for userspace, as a `rep outs`'s are. INs are not
+ * folded: the VMM would have to read N times before the guest consumed
+ * the first value.
  */
 #include <linux/kvm_host.h>
 
