@@ -36,6 +36,11 @@
  * block there would save.
  */
 #define IOB_BACKOFF 255
+/*
+ * A block run from the vCPU's kept copy (struct iob_code) is not looked
+ * up in the table: every Nth such run marks its entry for CLOCK instead.
+ */
+#define IOB_KEPT_MARK 16
 
 /* iob_handle_pio(): not an exit handler's return value (1, 0, -errno) */
 #define IOB_PASS 2
@@ -234,6 +239,12 @@ static unsigned int iob_find_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 			 */
 			if (!found)
 				c->dc_nofold = 0;
+			/*
+			 * else no table lookup marked its entry: a full
+			 * table would evict this hot block before cold ones
+			 */
+			else if (!(++c->kept_runs % IOB_KEPT_MARK))
+				iob_table_mark(vm, &key);
 			iob_count(vm, IOB_STAT_HITS, 1);
 			iob_count(vm, IOB_STAT_CODE_KEPT, 1);
 			if (vs->unstable_lin == key.lin)

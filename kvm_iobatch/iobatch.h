@@ -233,6 +233,7 @@ struct iob_ram_page {
  * @hash: see @held
  * @size: see @held
  * @mode: see @held
+ * @kept_runs: runs of @last from here, without a table lookup (batch.c)
  * @dc_valid: bit i: @dc[i] is the decode of the instruction at @dc_off[i]
  * @dc_nofold: bit i: the code after the OUT at @dc_off[i] lets no other
  *             OUT join its userspace exit (fold.c)
@@ -248,6 +249,7 @@ struct iob_code {
 	unsigned int size;
 	u64 lin;
 	u64 hash;
+	unsigned int kept_runs;
 	u64 dc_valid;
 	u64 dc_nofold;
 	u16 dc_off[IOB_DCACHE];
@@ -469,6 +471,7 @@ int iob_table_init(struct iob_vm *vm);
 void iob_table_destroy(struct iob_vm *vm);
 bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
 		      struct iob_desc *copy, u64 *hits);
+void iob_table_mark(struct iob_vm *vm, const struct iob_key *key);
 void iob_table_store(struct iob_vm *vm, const struct iob_desc *desc);
 void iob_table_trim(struct iob_vm *vm, unsigned int max);
 void iob_table_for_each(struct iob_vm *vm,

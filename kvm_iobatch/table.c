@@ -9,7 +9,8 @@
  *
  * The table holds at most iob_max_entries entries. A full table replaces
  * an entry by CLOCK (second chance): entries sit on a list in insertion
- * order; a lookup hit only marks its entry referenced (no lock, no list
+ * order; a lookup hit (or every 16th run of a block from a vCPU's copy,
+ * which needs no lookup) only marks its entry referenced (no lock, no list
  * move, so the exit path stays as cheap as without replacement); a store
  * into a full table takes the oldest entry not referenced since the hand
  * last passed it, clearing marks on the way. IO sites a guest runs often
@@ -60,6 +61,13 @@ void iob_table_destroy(struct iob_vm *vm)
 	vm->n_entries = 0;
 }
 
+/* A hit: CLOCK gives @e a second chance (one store at most per pass). */
+static void iob_entry_mark(struct iob_entry *e)
+{
+	if (!READ_ONCE(e->referenced))
+		WRITE_ONCE(e->referenced, true);
+}
+
 /**
  * iob_table_lookup() - find the entry for @key and count a hit
  * @vm: the VM
@@ -79,11 +87,29 @@ bool iob_table_lookup(struct iob_vm *vm, const struct iob_key *key,
 	if (e) {
 		*hits = atomic64_inc_return(&e->hits);
 		*copy = e->desc;
-		if (!READ_ONCE(e->referenced))
-			WRITE_ONCE(e->referenced, true);
+		iob_entry_mark(e);
 	}
 	rcu_read_unlock();
 	return e;
+}
+
+/**
+ * iob_table_mark() - mark the entry for @key referenced, as a hit does
+ * @vm: the VM
+ * @key: linear RIP and mode
+ *
+ * For a block that ran without a lookup (batch.c, the vCPU's kept
+ * blocks): CLOCK then sees it as used.
+ */
+void iob_table_mark(struct iob_vm *vm, const struct iob_key *key)
+{
+	struct iob_entry *e;
+
+	rcu_read_lock();
+	e = rhashtable_lookup(&vm->table, key, iob_table_params);
+	if (e)
+		iob_entry_mark(e);
+	rcu_read_unlock();
 }
 
 /* Under table_lock: take @e out of the table, free it after readers. */

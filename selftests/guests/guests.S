@@ -405,6 +405,41 @@ GUEST(sites)
 END(sites)
 
 /*
+ * For knob_test's CLOCK check of kept blocks (straight lines, trace=N):
+ * 16 blocks that run once; 2 hot blocks that take turns 32 times, from
+ * the vCPU's copies after their first run (no table lookup); 4 more
+ * blocks that run once, which take the vCPU's two places and make a table
+ * of 4 entries evict 4 times; then the 2 hot blocks once more. 22 sites.
+ */
+GUEST(clock)
+	mov	$0x55, %al
+	.rept	16
+	out	%al, $0x80
+	out	%al, $0x80
+	jmp	.+2
+	.endr
+	mov	$2, %si
+	mov	$32, %cx
+1:	out	%al, $0x80			/* hot block 1 */
+	out	%al, $0x80
+	jmp	.+2
+	out	%al, $0x80			/* hot block 2 */
+	out	%al, $0x80
+	dec	%cx
+	jnz	1b
+	dec	%si
+	jz	2f
+	.rept	4
+	out	%al, $0x80
+	out	%al, $0x80
+	jmp	.+2
+	.endr
+	mov	$1, %cx
+	jmp	1b
+2:	hlt
+END(clock)
+
+/*
  * The vmm_edit_test guests' common parts: #DB and NMI vectors (IVT[1],
  * IVT[2]) and a stack; at VMM_CODE_GPA + 0x100 the alternative RIP the
  * VMM moves RIP to, then the #DB and NMI handlers.
@@ -433,11 +468,12 @@ END(sites)
 /*
  * For vmm_edit_test: a block of IO instructions whose accesses the VMM
  * answers while it edits vCPU state (registers, RIP, guest debugging,
- * interrupt window, NMI). Access n of a round: 0 OUT (first of the block),
- * 1 IN, 2 OUT, 3 IN, 4 OUT. #DB, NMI and a moved RIP each end up in code
- * of their own that reports on port 0x95-0x97. It ends with an OUT to the
- * VMM's done port, not HLT: with the LAPIC in KVM (split irqchip) HLT
- * would block in KVM_RUN.
+ * interrupt window, NMI, dirty logging). Access n of a round: 0 OUT (first
+ * of the block), 1 IN, 2 OUT, 3 IN, 4 OUT; between 1 and 2 a store to RAM
+ * (dirty logging turned on at access 2 must see the next round's). #DB,
+ * NMI and a moved RIP each end up in code of their own that reports on
+ * port 0x95-0x97. It ends with an OUT to the VMM's done port, not HLT:
+ * with the LAPIC in KVM (split irqchip) HLT would block in KVM_RUN.
  */
 GUEST(edit)
 	EDIT_VECTORS guest_edit_start
@@ -447,6 +483,7 @@ GUEST(edit)
 	mov	$0x2222, %bx
 	out	%al, $0x80
 	in	$0x99, %al
+	mov	%bx, 0x3000			/* a store in the block: page 3 */
 	out	%al, $0x98
 	add	%al, %bl
 	in	$0x99, %al

@@ -32,6 +32,7 @@ GUEST_DECL(iopl);
 GUEST_DECL(stress);
 GUEST_DECL(edit);
 GUEST_DECL(sites);
+GUEST_DECL(clock);
 GUEST_DECL(fold);
 GUEST_DECL(fold_if);
 GUEST_DECL(fold_kern);
