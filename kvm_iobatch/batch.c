@@ -413,10 +413,8 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		return IOB_PASS;
 	iob_count(vm, IOB_STAT_BLOCKS, 1);
 	vs->trace = c->last.trace;
-	if (vs->trace) {
+	if (vs->trace)
 		iob_count(vm, IOB_STAT_TRACES, 1);
-		vs->map = c->last.map;
-	}
 	vs->rip0 = kvm_rip_read(vcpu) - vs->off;
 	vs->n_run = 0;
 	vs->since_io = 0;

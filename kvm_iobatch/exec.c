@@ -255,7 +255,7 @@ bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 static bool iob_exec_may_run(const struct iob_vcpu *vs)
 {
 	if (vs->trace)
-		return iob_trace_has(&vs->map, vs->off);
+		return iob_trace_has(iob_map(vs), vs->off);
 	return vs->off < vs->size;
 }
 
@@ -383,7 +383,7 @@ static noinline bool iob_exec_too_costly(struct iob_vcpu *vs,
 	unsigned int off = vs->off + insn->len;
 	const struct iob_insn *next;
 
-	if (!iob_trace_has(&vs->map, off))
+	if (!iob_trace_has(iob_map(vs), off))
 		return false;
 	next = iob_decode_ref(vs, off);
 	return next && next->kind != IOB_INSN_IO &&
@@ -403,7 +403,7 @@ static noinline bool iob_exec_too_costly(struct iob_vcpu *vs,
 static bool iob_trace_tail(const struct iob_vcpu *vs,
 			   const struct iob_insn *insn)
 {
-	return iob_trace_via_ret(&vs->map, vs->off) &&
+	return iob_trace_via_ret(iob_map(vs), vs->off) &&
 	       !(insn->kind == IOB_INSN_JUMP && insn->jump == IOB_JUMP_RET);
 }
 

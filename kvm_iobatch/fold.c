@@ -72,7 +72,7 @@ static int iob_fold_next(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	while (off < vs->size) {
 		int len;
 
-		if (vs->trace && !iob_trace_has(&vs->map, off))
+		if (vs->trace && !iob_trace_has(iob_map(vs), off))
 			return IOB_FOLD_NEVER;
 		/* kept: mostly the run ends here, and the executor goes on */
 		len = iob_decode_at(vs, off, out);

@@ -287,8 +287,8 @@ struct iob_code {
  * @out_bus_dev: the pending OUT went to userspace although a device on
  *               KVM's PIO bus covers it (it declined): no run folds on
  *               (fold.c)
- * @trace: the block is a trace: @map says where it may run
- * @map: see struct iob_desc
+ * @trace: the block is a trace: @code->last.map says where it may run
+ *         (iob_map())
  * @rip0: RIP at @lin (a trace's offsets are RIP - @rip0)
  * @n_run: instructions of the block run so far (0: the exiting one is next)
  * @since_io: instructions run since the block's last IO instruction
@@ -321,7 +321,6 @@ struct iob_vcpu {
 	struct iob_ram_page ram[2];
 	unsigned int ram_next;
 	bool trace;
-	struct iob_trace map;
 	unsigned long rip0;
 	unsigned int n_run;
 	unsigned int since_io;
@@ -329,6 +328,12 @@ struct iob_vcpu {
 	struct iob_code *codes;
 	struct iob_trace_work work;
 };
+
+/* Where the trace @vs runs may go: its table entry's map, as found. */
+static inline const struct iob_trace *iob_map(const struct iob_vcpu *vs)
+{
+	return &vs->code->last.map;
+}
 
 /**
  * struct iob_vm - per-VM state
