@@ -307,7 +307,10 @@ static bool iob_first_is_exit(struct iob_vcpu *vs, int io_size,
  * always correct, so the vCPU's memo of "no block at this RIP", two RIPs
  * deep, is trusted for IOB_SINGLE_MEMO exits without locating the
  * instruction or looking the table up; a code change there is noticed
- * at the next lookup. Keyed by RIP alone: another CS base at the same
+ * at the next lookup. Blocks run in between leave it as it is: firmware
+ * takes turns between blocks and a lone IO instruction (SeaVGABIOS's
+ * teletype reads port 0x3cc alone once per character, between two
+ * blocks). Keyed by RIP alone: another CS base at the same
  * RIP can only cost a missed block, for a few exits. One counter stands
  * for the exit, the single and the pass (iob_vm_stat()).
  */
@@ -384,8 +387,6 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		iob_count(vm, IOB_STAT_SINGLES, 1);
 		return IOB_PASS;
 	}
-	vs->memo[0].left = 0;
-	vs->memo[1].left = 0;
 	c = vs->code;
 	vs->mode = w.mode;
 	vs->lin = w.lin - c->last.back;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The executor's direct paths: register moves, ALU instructions, TEST,
- * INC/DEC and jumps of a block run here, without KVM's emulator, whose entry, decode and
- * write back cost about two thousand instructions each time (measured
+ * INC/DEC, SETcc, LEA and jumps of a block run here, without KVM's
+ * emulator, whose entry, decode and write back cost about two thousand
+ * instructions each time (measured
  * under -icount: Documentation/bench.rst), more than the VM exit a block
  * saves.
  *
@@ -23,9 +24,9 @@
  *   memory (paging, MMIO, faults, stores) stays with the emulator.
  * - A jump is done here only when its target lies in the block's own
  *   bytes (so inside the CS limit, which the window was clipped to, and
- *   canonical); a target elsewhere is the emulator's, which checks it and
- *   raises #GP. LOOP in 64-bit code (the upper half of RCX) is left to the
- *   emulator too.
+ *   canonical); before a jump taken elsewhere the trace ends (exec.c),
+ *   and the guest jumps itself, its CPU checking the target. LOOP in
+ *   64-bit code (the upper half of RCX) is left to the emulator.
  * RFLAGS.RF set (an instruction restarted after a fault) leaves every
  * instruction to the emulator, which clears it. Each instruction is
  * retired as the emulator retires it: RIP, the vPMU's instruction (and
@@ -236,7 +237,7 @@ static bool iob_direct_alu(struct kvm_vcpu *vcpu, const struct iob_insn *in)
 				   rflags);
 }
 
-static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
+static bool iob_direct_jump(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			    const struct iob_insn *in)
 {
 	unsigned long rip = kvm_rip_read(vcpu), next = rip + in->len;
@@ -261,9 +262,11 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, const struct iob_vcpu *vs,
 	target = next;
 	if (taken) {
 		target = (next + in->rel) & iob_size_mask(in->op_size);
-		/* Elsewhere: the emulator checks the CS limit (#GP) */
-		if (target - vs->rip0 >= vs->size)
+		/* Elsewhere: the guest jumps itself (exec.c) */
+		if (target - vs->rip0 >= vs->size) {
+			vs->jump_out = true;
 			return false;
+		}
 	}
 	if (in->op == IOB_OP_LOOP && in->op_alu != 3)
 		kvm_rcx_write(vcpu, cx);
@@ -335,6 +338,24 @@ bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
 }
 
 /*
+ * A memory operand's effective address (offset in its segment), as the
+ * emulator's decode_modrm() forms it: base + index << scale + disp, at
+ * the address size.
+ */
+static unsigned long iob_mem_ea(struct kvm_vcpu *vcpu,
+				const struct iob_insn *in)
+{
+	unsigned long ea = (unsigned long)(long)in->mem_disp;
+
+	if (in->mem_base != IOB_REG_NONE)
+		ea += kvm_register_read_raw(vcpu, in->mem_base);
+	if (in->mem_index != IOB_REG_NONE)
+		ea += kvm_register_read_raw(vcpu, in->mem_index) <<
+		      in->mem_scale;
+	return ea & iob_size_mask(in->op_adsz);
+}
+
+/*
  * A load's or a store's linear address, as the emulator's __linearize()
  * forms and checks it outside 64-bit mode: false when the segment would
  * fault or is one this path leaves to the emulator (expand-down,
@@ -344,15 +365,9 @@ bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
 static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 			   bool write, unsigned long *lin)
 {
-	unsigned long ea = (unsigned long)(long)in->mem_disp, lim, base;
+	unsigned long ea = iob_mem_ea(vcpu, in), lim, base;
 	unsigned int type;
 
-	if (in->mem_base != IOB_REG_NONE)
-		ea += kvm_register_read_raw(vcpu, in->mem_base);
-	if (in->mem_index != IOB_REG_NONE)
-		ea += kvm_register_read_raw(vcpu, in->mem_index) <<
-		      in->mem_scale;
-	ea &= iob_size_mask(in->op_adsz);
 	if (boot_cpu_has(X86_FEATURE_SVM) && in->mem_seg <= VCPU_SREG_DS) {
 		/* iob_seg_get()'s descriptor, its fields read in place */
 		const struct vmcb_seg *s = iob_vmcb_seg(vcpu, in->mem_seg);
@@ -384,6 +399,27 @@ static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 	if (ea > lim || in->op_size - 1 > lim - ea)
 		return false;
 	*lin = (u32)(base + ea);
+	return true;
+}
+
+/*
+ * LEA: the emulator's em_lea() writes the effective address at the
+ * operand size, and touches no memory, segment or flag. (SeaBIOS forms
+ * its PCI and ATA port numbers with it between two IO instructions.)
+ */
+static bool iob_direct_lea(struct kvm_vcpu *vcpu, const struct iob_insn *in)
+{
+	iob_reg_write(vcpu, in->op_dst, in->op_size, iob_mem_ea(vcpu, in));
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
+	return true;
+}
+
+/* SETcc r8: the condition on the flags, as em_setcc() writes it. */
+static bool iob_direct_setcc(struct kvm_vcpu *vcpu, const struct iob_insn *in)
+{
+	iob_reg_write(vcpu, in->op_dst, 1, iob_cond(in->op_alu,
+						    iob_rflags(vcpu)));
+	iob_direct_retire(vcpu, kvm_rip_read(vcpu) + in->len);
 	return true;
 }
 
@@ -519,6 +555,10 @@ bool iob_exec_direct(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		return vs->trace && iob_direct_store(vcpu, vs, insn);
 	case IOB_OP_MOV_SREG:
 		return iob_direct_sreg(vcpu, insn);
+	case IOB_OP_LEA:
+		return iob_direct_lea(vcpu, insn);
+	case IOB_OP_SETCC:
+		return iob_direct_setcc(vcpu, insn);
 	default:
 		return false;
 	}

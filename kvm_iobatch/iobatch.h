@@ -284,6 +284,8 @@ struct iob_code {
  * @unstable_lin: linear address of the last block found changed
  * @unstable_n: lookups in a row that found it changed
  * @pmu_on: a vPMU counter is enabled (exec.c, at each entry)
+ * @jump_out: the jump at vs->off is taken out of the block (direct.c): the
+ *            trace ends before it (exec.c)
  * @out_bus_dev: the pending OUT went to userspace although a device on
  *               KVM's PIO bus covers it (it declined): no run folds on
  *               (fold.c)
@@ -307,6 +309,7 @@ struct iob_vcpu {
 	u64 unstable_lin;
 	unsigned int unstable_n;
 	bool pmu_on;
+	bool jump_out;
 	bool out_bus_dev;
 	bool active;
 	enum iob_mode mode;

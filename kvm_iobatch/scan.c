@@ -745,7 +745,7 @@ static u64 dec_imm_sx(const struct iob_dec *d, unsigned int n)
 /*
  * Fill @out->op* for the flag-writing register instructions the executor
  * runs itself: ALU and TEST (register or immediate source), INC, DEC,
- * shifts and rotates.
+ * shifts and rotates; and for SETcc, which reads the flags.
  */
 static void dec_alu_op(const struct iob_dec *d, struct iob_insn *out)
 {
@@ -753,6 +753,13 @@ static void dec_alu_op(const struct iob_dec *d, struct iob_insn *out)
 	unsigned int size = op & 1 ? d->opsz : 1;
 	unsigned int zsz = size == 2 ? 2 : 4;	/* imm16 or imm32 */
 
+	if (d->map == MAP_0F && op >= 0x90 && op <= 0x9f) {	/* SETcc r8 */
+		out->op = IOB_OP_SETCC;
+		out->op_alu = op & 15;
+		out->op_dst = dec_reg(d, rm, 0x01, 1);
+		out->op_size = 1;
+		return;
+	}
 	if (d->map != MAP_1)
 		return;
 	if (op < 0x40 && (op & 7) < 4) {		/* ALU r/m, r and r, r/m */
@@ -816,7 +823,8 @@ static void dec_alu_op(const struct iob_dec *d, struct iob_insn *out)
 /*
  * Fill @out->op* and @out->mem_* for the moves between a register and
  * memory the executor runs itself: MOV reg, [mem] (8A, 8B) and MOV [mem],
- * reg (88, 89) in 16/32-bit code (no RIP-relative forms).
+ * reg (88, 89) in 16/32-bit code (no RIP-relative forms); and for LEA
+ * (8D), which forms the same address and accesses nothing.
  */
 static void dec_mem_op(const struct iob_dec *d, struct iob_insn *out)
 {
@@ -826,7 +834,8 @@ static void dec_mem_op(const struct iob_dec *d, struct iob_insn *out)
 	static const u8 base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
 	static const u8 index16[8] = { 6, 7, 6, 7, 8, 8, 8, 8 };
 
-	if (d->map != MAP_1 || d->op < 0x88 || d->op > 0x8b ||
+	if (d->map != MAP_1 || ((d->op < 0x88 || d->op > 0x8b) &&
+				d->op != 0x8d) ||
 	    d->mode == IOB_MODE_64 || mod == 3)
 		return;
 	out->mem_base = IOB_REG_NONE;
@@ -866,7 +875,10 @@ static void dec_mem_op(const struct iob_dec *d, struct iob_insn *out)
 	out->mem_seg = d->seg ? d->seg - 1 : ss ? 2 : 3;
 	out->op_size = d->op & 1 ? d->opsz : 1;
 	out->op_adsz = d->adsz;
-	if (d->op & 2) {
+	if (d->op == 0x8d) {
+		out->op = IOB_OP_LEA;
+		out->op_dst = dec_reg(d, reg, 0x04, out->op_size);
+	} else if (d->op & 2) {
 		out->op = IOB_OP_LOAD;
 		out->op_dst = dec_reg(d, reg, 0x04, out->op_size);
 	} else {
@@ -958,6 +970,8 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 		if (out->op == IOB_OP_EMULATE &&
 		    (!d.has_modrm || d.modrm >> 6 == 3))
 			dec_alu_op(&d, out);
+		if (out->op == IOB_OP_EMULATE && d.map == MAP_1 && op == 0x8d)
+			dec_mem_op(&d, out);
 	} else if (out->kind == IOB_INSN_MEM) {
 		out->mem_write = !!(dec_class(&d) & C_MW);
 		out->sreg_load = d.map == MAP_1 && op == 0x8e;

@@ -260,6 +260,18 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 		       "%s%s: no instruction went through KVM's emulator (%lld run in blocks: %lld IO, %lld direct)",
 		       c->name, mode, insns, io, direct);
 	}
+	if (trace && !sync && c->trace_resumes) {
+		st = err ? -1 : iob_vm_stat(&vm, "user_resumes");
+		tap_ok(st > 0 && st <= c->trace_resumes,
+		       "%s%s: blocks that went on after a userspace access: user_resumes %lld (expected 1..%u)",
+		       c->name, mode, st, c->trace_resumes);
+	}
+	if (trace && !sync && c->trace_memo) {
+		st = err ? -1 : iob_vm_stat(&vm, "memo_passed");
+		tap_ok(st >= c->trace_memo,
+		       "%s%s: exits at a lone IO instruction passed by the memo: memo_passed %lld (expected >= %u)",
+		       c->name, mode, st, c->trace_memo);
+	}
 	if (trace && !sync && c->trace_io_only) {
 		long long insns = err ? -1 : iob_vm_stat(&vm, "insns_emulated");
 		long long io = err ? -1 : iob_vm_stat(&vm, "io_batched");
@@ -274,7 +286,7 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 
 /*
  * Checks of the trace pass with the plain VMM, beyond every case's:
- * trace_all_direct, trace_kept, trace_io_only
+ * trace_all_direct, trace_kept, trace_io_only, trace_resumes, trace_memo
  */
 static unsigned int n_trace_checks(void)
 {
@@ -283,7 +295,9 @@ static unsigned int n_trace_checks(void)
 	for (i = 0; i < n_guest_cases; i++)
 		n += guest_cases[i].trace_all_direct +
 		     !!guest_cases[i].trace_kept +
-		     guest_cases[i].trace_io_only;
+		     guest_cases[i].trace_io_only +
+		     !!guest_cases[i].trace_resumes +
+		     !!guest_cases[i].trace_memo;
 	return n;
 }
 

@@ -774,6 +774,14 @@ static void run_op_cases(void)
 		  "64: jmp rel32 (64-bit operand)" },
 		{ "\xe8\x00\x00\x00\x00", 5, M32, IOB_OP_EMULATE, 0, 0, 0, 0,
 		  "call: left to the emulator (stack)" },
+		{ "\x0f\x95\xc1", 3, M16, IOB_OP_SETCC, 1, 1, 0, 0,
+		  "16: setne cl (SeaBIOS's A20 helper)" },
+		{ "\x0f\x94\xc4", 3, M32, IOB_OP_SETCC, 1, IOB_REG_AH + 0, 0, 0,
+		  "sete ah (high byte)" },
+		{ "\x40\x0f\x94\xc4", 4, M64, IOB_OP_SETCC, 1, 4, 0, 0,
+		  "sete spl (REX: no AH)" },
+		{ "\x0f\x94\x00", 3, M32, IOB_OP_EMULATE, 0, 0, 0, 0,
+		  "sete [eax]: memory, left to the emulator" },
 	};
 	struct iob_insn in;
 	char diag[160];
@@ -1059,8 +1067,8 @@ static void run_trace_cases(void)
 }
 
 /*
- * Loads and stores the executor runs itself: their memory operands (for a
- * store, "dst" is the stored register).
+ * Loads, stores and LEA the executor runs itself: their memory operands
+ * (for a store, "dst" is the stored register).
  */
 static void run_load_cases(void)
 {
@@ -1107,6 +1115,18 @@ static void run_load_cases(void)
 		  0, 0, 0, 0, 0, "mov dword [edi], 1: the emulator's" },
 		{ "\x8e\xc7", 2, M16, IOB_OP_MOV_SREG, 2, 0, 0, 0, 0, 0, 0,
 		  "16: mov es, di" },
+		{ "\x8d\x91\xfc\x0c\x00\x00", 6, M32, IOB_OP_LEA, 4, 2, 1,
+		  IOB_REG_NONE, 0, 3, 0xcfc,
+		  "lea edx, [ecx+0xcfc] (SeaBIOS's PCI config read)" },
+		{ "\x67\x66\x8d\x55\x07", 5, M16, IOB_OP_LEA, 4, 2, 5,
+		  IOB_REG_NONE, 0, 2, 7,
+		  "16: 67 66 lea edx, [ebp+7] (SeaBIOS's ATA code)" },
+		{ "\x8d\x00", 2, M16, IOB_OP_LEA, 2, 0, 3, 6, 0, 3, 0,
+		  "16: lea ax, [bx+si]" },
+		{ "\x8d\x04\x8d\x00\x10\x00\x00", 7, M32, IOB_OP_LEA, 4, 0,
+		  IOB_REG_NONE, 1, 2, 3, 0x1000, "lea eax, [ecx*4+0x1000]" },
+		{ "\x48\x8d\x05\x00\x00\x00\x00", 7, M64, IOB_OP_EMULATE, 0,
+		  0, 0, 0, 0, 0, 0, "64: lea rax, [rip]: the emulator's" },
 	};
 	struct iob_insn in;
 	char diag[200];
@@ -1121,9 +1141,10 @@ static void run_load_cases(void)
 			 ret, in.op, in.op_size, in.op_dst, in.op_src, in.mem_base,
 			 in.mem_index, in.mem_scale, in.mem_seg, in.mem_disp);
 		ok = ret == (int)c[i].n && in.op == c[i].op;
-		if (c[i].op == IOB_OP_LOAD || c[i].op == IOB_OP_STORE)
+		if (c[i].op == IOB_OP_LOAD || c[i].op == IOB_OP_STORE ||
+		    c[i].op == IOB_OP_LEA)
 			ok &= in.op_size == c[i].size &&
-			      (c[i].op == IOB_OP_LOAD ? in.op_dst : in.op_src) ==
+			      (c[i].op == IOB_OP_STORE ? in.op_src : in.op_dst) ==
 			      c[i].dst &&
 			      in.mem_base == c[i].base &&
 			      in.mem_index == c[i].index &&

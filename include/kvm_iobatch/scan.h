@@ -86,6 +86,10 @@ enum iob_jump {
  *                forms; @op_alu: the ModRM reg field, 0-5 or 7), by
  *                @op_imm (C0, C1: the imm8; D0, D1: 1) or, without
  *                @op_has_imm, by CL
+ * @IOB_OP_LEA: LEA reg, [mem] (8D) in 16/32-bit code: the address of
+ *              @mem_* (no segment, no access) into @op_dst, no flags
+ * @IOB_OP_SETCC: SETcc reg8 (0F 90-9F, register form; @op_alu: the
+ *                condition, 0-15)
  */
 enum iob_op {
 	IOB_OP_EMULATE = 0,
@@ -102,6 +106,8 @@ enum iob_op {
 	IOB_OP_MOV_SREG,
 	IOB_OP_STORE,
 	IOB_OP_SHIFT,
+	IOB_OP_LEA,
+	IOB_OP_SETCC,
 };
 
 /* Register numbers of struct iob_insn: 0-15 as encoded (RAX..R15), and */
@@ -126,11 +132,14 @@ enum iob_op {
  * @op_has_imm: IOB_OP_ALU, IOB_OP_TEST, IOB_OP_SHIFT: the source is @op_imm
  * @op_imm: the immediate of IOB_OP_MOV_IMM, as encoded (not extended);
  *          of IOB_OP_ALU and IOB_OP_TEST, sign-extended to 64 bits
- * @mem_base: IOB_OP_LOAD, IOB_OP_STORE: base register, or IOB_REG_NONE
- * @mem_index: IOB_OP_LOAD, IOB_OP_STORE: index register, or IOB_REG_NONE
- * @mem_scale: IOB_OP_LOAD, IOB_OP_STORE: index scale, log2
+ * @mem_base: IOB_OP_LOAD, IOB_OP_STORE, IOB_OP_LEA: base register, or
+ *            IOB_REG_NONE
+ * @mem_index: IOB_OP_LOAD, IOB_OP_STORE, IOB_OP_LEA: index register, or
+ *             IOB_REG_NONE
+ * @mem_scale: IOB_OP_LOAD, IOB_OP_STORE, IOB_OP_LEA: index scale, log2
  * @mem_seg: IOB_OP_LOAD, IOB_OP_STORE: segment register (0-5, ES CS SS DS FS GS)
- * @mem_disp: IOB_OP_LOAD, IOB_OP_STORE: displacement, sign-extended
+ * @mem_disp: IOB_OP_LOAD, IOB_OP_STORE, IOB_OP_LEA: displacement,
+ *            sign-extended
  * @jump: for IOB_INSN_JUMP, see enum iob_jump
  * @mem_write: for IOB_INSN_MEM and IOB_INSN_JUMP, the instruction may
  *             write memory (a store, a read-modify-write, PUSH, CALL)

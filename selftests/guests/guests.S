@@ -304,6 +304,24 @@ GUEST(twoblk)
 END(twoblk)
 
 /*
+ * A loop whose way out is a conditional jump taken out of the window
+ * (SeaVGABIOS's JE at 0xc0d35 leaves its trace that way): the trace ends
+ * before the jump and the guest jumps itself; KVM's emulator ran it
+ * before, for nothing. One exit; the rest runs directly.
+ */
+GUEST(jmpout)
+	mov	$8, %cx
+1:	mov	%cl, %al
+	out	%al, $0x80
+	out	%al, $0x81
+	dec	%cx
+	jz	2f
+	jmp	1b
+	.org	0x100, 0x90
+2:	hlt
+END(jmpout)
+
+/*
  * A routine far from its caller (SeaVGABIOS's cursor update): it calls a
  * helper of its own, then two OUTs, then a register move, a MOVZX for
  * KVM's emulator, an ADD and its RET. After the last OUT, IO is reachable

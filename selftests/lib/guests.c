@@ -57,10 +57,13 @@ const struct guest_case guest_cases[] = {
 	{ .name = "alu", G(alu), .io_exits_batched = 8, .slack = 2,
 	  .stat = "insns_emulated", T(9, 2, "traces"),
 	  .trace_all_direct = true, .trace_kept = 7 },
-	/* two blocks and a lone OUT a round: 13 of 16 blocks run kept code */
+	/*
+	 * two blocks and a lone OUT a round: 13 of 16 blocks run kept code;
+	 * the lone OUT's exits after its first are the memo's: 7
+	 */
 	{ .name = "twoblk", G(twoblk), .io_exits_batched = 24, .slack = 2,
 	  .stat = "exits_saved", T(24, 2, "traces"), .trace_all_direct = true,
-	  .trace_kept = 13 },
+	  .trace_kept = 13, .trace_memo = 7 },
 	{ .name = "branch", G(branch), .stat = "singles",
 	  T(1, 2, "trace_jumps") },
 	/*
@@ -84,14 +87,20 @@ const struct guest_case guest_cases[] = {
 	 */
 	{ .name = "costly", G(costly), .stat = "singles",
 	  T(9, 2, "traces"), .trace_all_direct = true },
+	/* a trace to the JZ out of the window, then the guest's own jump */
+	{ .name = "jmpout", G(jmpout), .io_exits_batched = 8, .slack = 2,
+	  .stat = "exits_saved", T(1, 2, "trace_jumps"),
+	  .trace_all_direct = true },
 	/*
 	 * One exit a round (at OUT 0x80), lines and traces; a trace stops
 	 * right after the last OUT (the MOV, MOVZX and ADD after it lead
-	 * back to IO only through the RET): it runs the two OUTs only
+	 * back to IO only through the RET): it runs the two OUTs only, and
+	 * goes on after the first one's userspace exit only: 8 resumes
 	 */
 	{ .name = "rettail", G(rettail), .io_exits_batched = 8, .slack = 2,
 	  .stat = "exits_saved", T(8, 2, "traces"),
-	  .trace_all_direct = true, .trace_io_only = true },
+	  .trace_all_direct = true, .trace_io_only = true,
+	  .trace_resumes = 8 },
 	/* a line stops at MOV ES (none batched); a trace is the loop */
 	{ .name = "sreg", G(sreg), .stat = "singles",
 	  T(1, 2, "trace_jumps"), .trace_all_direct = true },

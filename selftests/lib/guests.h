@@ -23,6 +23,7 @@ GUEST_DECL(fault);
 GUEST_DECL(single);
 GUEST_DECL(costly);
 GUEST_DECL(rettail);
+GUEST_DECL(jmpout);
 GUEST_DECL(twoblk);
 GUEST_DECL(sreg);
 GUEST_DECL(inner);
@@ -69,6 +70,13 @@ GUEST_DECL(foldlong);
  *                    emulator: insns_emulated = io_batched + insns_direct
  * @trace_io_only: with traces, blocks run their IO instructions and
  *                 nothing else: insns_emulated = io_batched
+ * @trace_resumes: with traces (and a VMM that leaves the vCPU alone), at
+ *                 most this many blocks go on after a userspace access
+ *                 (user_resumes; 0: not checked): a trace that would end
+ *                 before the next instruction ends at the access
+ * @trace_memo: with traces (and a VMM that leaves the vCPU alone), at
+ *              least this many exits at a lone IO instruction passed by
+ *              the vCPU's memo (memo_passed), blocks run in between
  */
 struct guest_case {
 	const char *name;
@@ -89,6 +97,8 @@ struct guest_case {
 	unsigned int trace_folded;
 	bool trace_all_direct;
 	bool trace_io_only;
+	unsigned int trace_resumes;
+	unsigned int trace_memo;
 	unsigned int trace_kept;
 	bool rom;
 };
