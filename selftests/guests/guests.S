@@ -405,17 +405,22 @@ GUEST(stress)
 	hlt
 END(stress)
 
+/* @n straight-line blocks of two OUTs, each its own IO site (trace=N) */
+	.macro	LINES n
+	.rept	\n
+	out	%al, $0x80
+	out	%al, $0x80
+	jmp	.+2
+	.endr
+	.endm
+
 /*
  * For knob_test's table bounds: 16 blocks that run once, then 2 blocks
  * that run 32 times each (18 IO sites, 2 of them hot).
  */
 GUEST(sites)
 	mov	$0x55, %al
-	.rept	16
-	out	%al, $0x80
-	out	%al, $0x80
-	jmp	.+2
-	.endr
+	LINES	16
 	mov	$32, %cx
 1:	out	%al, $0x80
 	out	%al, $0x80
@@ -436,11 +441,7 @@ END(sites)
  */
 GUEST(clock)
 	mov	$0x55, %al
-	.rept	16
-	out	%al, $0x80
-	out	%al, $0x80
-	jmp	.+2
-	.endr
+	LINES	16
 	mov	$2, %si
 	mov	$32, %cx
 1:	out	%al, $0x80			/* hot block 1 */
@@ -452,11 +453,7 @@ GUEST(clock)
 	jnz	1b
 	dec	%si
 	jz	2f
-	.rept	4
-	out	%al, $0x80
-	out	%al, $0x80
-	jmp	.+2
-	.endr
+	LINES	4
 	mov	$1, %cx
 	jmp	1b
 2:	hlt
