@@ -314,30 +314,39 @@ static void test_max_entries_bound(void)
  * yet CLOCK must count it as used: in a table of 4, the 4 cold blocks
  * that come after the 2 hot ones evict cold entries, and the hot ones are
  * found again afterwards: one scan per site, 22. A table that lost them
- * scans them again: 24. (A block cut by an event costs a scan where it
- * resumes: one more per cut; its store evicts a cold entry.)
+ * scans them again: 24. A block cut by an event costs a scan where it
+ * resumes: one more per cut (every run in the bed had one). A cut in the
+ * hot loop adds an entry no lookup ever marks, which moves CLOCK's hand
+ * so that a hot entry can go after all (25): such a run proves nothing
+ * either way, and the VM runs again, up to 3 times. The build that never
+ * marks kept blocks fails every run.
  */
 static void test_max_entries_kept(void)
 {
 	long long orig = sysfs_get("max_entries");
 	long long scans = -1, kept = -1, cuts = -1;
+	unsigned int runs;
+	bool ok = false;
 	char buf[32];
 	struct vmm vm;
 
 	sysfs_set("max_entries", "4");
-	if (!vmm_create(&vm, VMM_REAL, guest_clock_start,
-			guest_clock_end - guest_clock_start) &&
-	    !vmm_run(&vm, 1000)) {
-		scans = iob_vm_stat(&vm, "scans");
-		kept = iob_vm_stat(&vm, "code_kept");
-		cuts = iob_vm_stat(&vm, "cuts");
+	for (runs = 1; runs <= 3 && !ok; runs++) {
+		scans = kept = cuts = -1;
+		if (!vmm_create(&vm, VMM_REAL, guest_clock_start,
+				guest_clock_end - guest_clock_start) &&
+		    !vmm_run(&vm, 1000)) {
+			scans = iob_vm_stat(&vm, "scans");
+			kept = iob_vm_stat(&vm, "code_kept");
+			cuts = iob_vm_stat(&vm, "cuts");
+		}
+		vmm_destroy(&vm);
+		/* else the hot blocks never ran from the vCPU's copies */
+		ok = kept >= 32 && cuts >= 0 && scans >= 22 &&
+		     scans <= 22 + cuts;
 	}
-	vmm_destroy(&vm);
-	/* else the hot blocks never ran from the vCPU's copies */
-	tap_ok(kept >= 32 && cuts >= 0 && scans >= 22 &&
-	       scans <= 22 + cuts,
-	       "full table (4 entries, 22 sites): hot blocks the vCPU keeps stay in the table (scans %lld, expected 22; code_kept %lld, cuts %lld)",
-	       scans, kept, cuts);
+	tap_ok(ok, "full table (4 entries, 22 sites): hot blocks the vCPU keeps stay in the table (scans %lld, expected 22 + cuts; code_kept %lld, cuts %lld; run %u)",
+	       scans, kept, cuts, runs - 1);
 	snprintf(buf, sizeof(buf), "%lld", orig);
 	sysfs_set("max_entries", buf);
 }

@@ -48,8 +48,9 @@ const struct guest_case guest_cases[] = {
 	{ .name = "pit", G(pit), .irqchip = 1, .io_exits_batched = 9,
 	  .slack = 8, .stat = "insns_direct", T(3, 8, "trace_jumps") },
 	/*
-	 * Lines run IMUL, MOVZX, LEA in KVM's emulator. A trace ends before
-	 * them (the cost rule), the guest runs them and exits at the IN: the
+	 * Lines run IMUL and MOVZX in KVM's emulator (LEA directly). A trace
+	 * ends before the two (the cost rule), the guest runs them and the
+	 * rest and exits at the IN: the
 	 * first exit, then one per round, with no instruction emulated.
 	 * The exits at the IN after the first run the trace found at the
 	 * first, from its bytes and decodes: 7 (code_kept).
