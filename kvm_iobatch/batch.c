@@ -37,6 +37,12 @@
  */
 #define IOB_BACKOFF 255
 /*
+ * Of those, at most this many at once through the memo (its IO
+ * instructions take turns there): each grant is taken from the back-off,
+ * so the back-off ends after IOB_BACKOFF exits, memo and all.
+ */
+#define IOB_BACKOFF_MEMO 15
+/*
  * A block run from the vCPU's kept copy (struct iob_code) is not looked
  * up in the table: every Nth such run marks its entry for CLOCK instead.
  */
@@ -350,6 +356,25 @@ static void iob_memo_set(struct iob_vcpu *vs, unsigned long rip,
 }
 
 /*
+ * Is the exit in code under back-off (iob_find_block())? Then it is
+ * passed to KVM, and so are the next few there, through the memo.
+ */
+static bool iob_backoff_take(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+			     struct iob_vcpu *vs)
+{
+	unsigned int n;
+
+	if (!vs->backoff_left ||
+	    kvm_rip_read(vcpu) - vs->backoff_rip >= vs->backoff_len)
+		return false;
+	n = min_t(unsigned int, vs->backoff_left - 1, IOB_BACKOFF_MEMO);
+	vs->backoff_left -= 1 + n;
+	iob_memo_set(vs, kvm_rip_read(vcpu), n);
+	iob_count(vm, IOB_STAT_BACKOFF, 1);
+	return true;
+}
+
+/*
  * Everything but the memo. Out of line: its frame and stack canary
  * (struct iob_where) cost every exit the memo passes on otherwise.
  * Return: as an exit handler, or IOB_PASS when the exit is KVM's.
@@ -363,14 +388,8 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 	struct iob_code *c;
 	bool kept = false;
 
-	if (vs && vs->backoff_left &&
-	    kvm_rip_read(vcpu) - vs->backoff_rip < vs->backoff_len) {
-		vs->backoff_left--;
-		/* its IO instructions take turns: the memo has room for two */
-		iob_memo_set(vs, kvm_rip_read(vcpu), vs->backoff_left);
-		iob_count(vm, IOB_STAT_BACKOFF, 1);
+	if (vs && iob_backoff_take(vcpu, vm, vs))
 		return IOB_PASS;
-	}
 	avail = iob_vm_extent(vm);
 	if (!avail || !iob_guest_readable(vcpu) || !iob_guest_where(vcpu, &w))
 		return IOB_PASS;
@@ -382,6 +401,9 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		return IOB_PASS;
 
 	size = iob_find_block(vcpu, vm, vs, &w, avail, &kept);
+	/* A back-off that starts here passes this exit, not the single memo */
+	if (!size && iob_backoff_take(vcpu, vm, vs))
+		return IOB_PASS;
 	if (!size) {
 		iob_memo_set(vs, kvm_rip_read(vcpu), IOB_SINGLE_MEMO);
 		iob_count(vm, IOB_STAT_SINGLES, 1);

@@ -179,12 +179,15 @@ GUEST(branch)
 	hlt
 END(branch)
 
-/* Self-modifying: each round patches an immediate inside the block. */
-GUEST(smc)
-	mov	$8, %cx
+/*
+ * Self-modifying: each of @rounds rounds patches an immediate inside the
+ * block (@start: the guest's first byte, for the absolute address).
+ */
+	.macro	SMC rounds, start
+	mov	$\rounds, %cx
 1:	mov	%cl, %al
 	add	$0x10, %al
-	mov	%al, ABS(2f, guest_smc_start) + 1
+	mov	%al, ABS(2f, \start) + 1
 	mov	$0x0e, %al
 	out	%al, $0x70
 2:	mov	$0x00, %al
@@ -193,7 +196,16 @@ GUEST(smc)
 	dec	%cx
 	jnz	1b
 	hlt
+	.endm
+
+GUEST(smc)
+	SMC	8, guest_smc_start
 END(smc)
+
+/* For knob_test's back-off bound: 2048 IO instructions in changing code */
+GUEST(smclong)
+	SMC	1024, guest_smclong_start
+END(smclong)
 
 /* Two OUTs that end exactly at a page end (batched), then two that
  * straddle the next page boundary (never batched across it). */

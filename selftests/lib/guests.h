@@ -18,6 +18,7 @@ GUEST_DECL(pit);
 GUEST_DECL(alu);
 GUEST_DECL(branch);
 GUEST_DECL(smc);
+GUEST_DECL(smclong);
 GUEST_DECL(pgend);
 GUEST_DECL(fault);
 GUEST_DECL(single);
