@@ -1098,6 +1098,7 @@ int iob_scan_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 #define TS_RETSITE	0x10	/* the instruction after a CALL */
 #define TS_REACH	0x20	/* an IO instruction can be reached from it */
 #define TS_VIA_RET	0x40	/* ... but only through a RET */
+#define TS_CALL		0x80	/* decoded (TS_RUN): a CALL */
 
 static void trace_push(struct iob_trace_work *w, unsigned int *sp,
 		       unsigned int off, unsigned int len)
@@ -1113,6 +1114,8 @@ static void trace_push(struct iob_trace_work *w, unsigned int *sp,
  * called from nearby): find the CALLs by decoding the window from its
  * start, and queue the instructions after them. A wrong guess costs
  * nothing: the trace runs only bytes it hashed, wherever the RET goes.
+ * Where the walk decoded an instruction already (TS_RUN), its length and
+ * TS_CALL are enough: a decode costs about 230 instructions.
  */
 static void trace_sweep_calls(const u8 *buf, unsigned int len,
 			      enum iob_mode mode, struct iob_trace_work *w,
@@ -1122,31 +1125,52 @@ static void trace_sweep_calls(const u8 *buf, unsigned int len,
 	struct iob_insn in;
 
 	while (off < len) {
-		if (iob_decode_st(buf + off, len - off, mode, &in) != DEC_OK) {
+		int call;
+
+		if (w->state[off] & TS_RUN) {
+			call = !!(w->state[off] & TS_CALL);
+			off += w->len[off];
+		} else if (iob_decode_st(buf + off, len - off, mode, &in) !=
+			   DEC_OK) {
 			off++;
 			continue;
+		} else {
+			call = in.kind == IOB_INSN_JUMP &&
+			       in.jump == IOB_JUMP_CALL;
+			off += in.len;
 		}
-		off += in.len;
-		if (in.kind == IOB_INSN_JUMP && in.jump == IOB_JUMP_CALL &&
-		    off < len) {
+		if (call && off < len) {
 			w->state[off] |= TS_RETSITE;
 			trace_push(w, sp, off, len);
 		}
 	}
 }
 
-/* Decode the instructions reachable from @start; TS_RUN those a trace may. */
+/*
+ * Decode the instructions reachable from @start; TS_RUN those a trace may.
+ * A RET found makes the walk sweep the window for CALLs once, when all
+ * else is decoded (so that the sweep decodes least).
+ */
 static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 		      enum iob_mode mode, struct iob_trace_work *w)
 {
-	unsigned int sp = 0, swept = 0;
+	unsigned int sp = 0, ret = 0, swept = 0;
 
 	w->n_run = 0;
 	trace_push(w, &sp, start, len);
-	while (sp) {
-		unsigned int off = w->stack[--sp], next;
+	for (;;) {
+		unsigned int off, next;
 		struct iob_insn in;
 		long tgt;
+
+		if (!sp) {
+			if (!ret || swept)
+				break;
+			trace_sweep_calls(buf, len, mode, w, &sp);
+			swept = 1;
+			continue;
+		}
+		off = w->stack[--sp];
 
 		w->succ[off][0] = IOB_TRACE_NONE;
 		w->succ[off][1] = IOB_TRACE_NONE;
@@ -1169,10 +1193,7 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 		}
 		if (in.jump == IOB_JUMP_RET) {
 			w->state[off] |= TS_RET;
-			if (!swept) {
-				trace_sweep_calls(buf, len, mode, w, &sp);
-				swept = 1;
-			}
+			ret = 1;
 			continue;
 		}
 		tgt = (long)next + in.rel;
@@ -1190,10 +1211,12 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 		 * A CALL out of the window leaves the trace: the emulator
 		 * would run it for nothing.
 		 */
-		if (in.jump == IOB_JUMP_CALL)
+		if (in.jump == IOB_JUMP_CALL) {
+			w->state[off] |= TS_CALL;
 			w->state[next] |= TS_RETSITE;
-		else
+		} else {
 			w->succ[off][1] = next;
+		}
 		trace_push(w, &sp, next, len);
 	}
 	return 0;
@@ -1209,8 +1232,13 @@ static void trace_dist(struct iob_trace_work *w, unsigned int len,
 {
 	unsigned int i, off, pass, changed = 1, ret_dist = 255;
 
-	for (off = 0; off < len; off++)
-		dist[off] = w->state[off] & TS_IO ? 0 : 255;
+	/* Successors that did not decode stay at 255 */
+	__builtin_memset(dist, 255, len);
+	for (i = 0; i < w->n_run; i++) {
+		off = w->order[i];
+		if (w->state[off] & TS_IO)
+			dist[off] = 0;
+	}
 	/* Over the decoded instructions only, latest found first */
 	for (pass = 0; changed && pass <= w->n_run; pass++) {
 		changed = 0;
@@ -1286,7 +1314,7 @@ int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
 		   enum iob_mode mode, unsigned int max_insns,
 		   struct iob_trace_work *w, struct iob_trace *out)
 {
-	unsigned int off, lo = IOB_TRACE_MAX, hi = 0;
+	unsigned int i, off, lo = IOB_TRACE_MAX, hi = 0;
 	const u8 run = TS_RUN | TS_REACH;
 	u16 s0, s1;
 
@@ -1296,19 +1324,18 @@ int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
 	out->hi = 0;
 	out->n_io = 0;
 	out->n_insns = 0;
-	for (off = 0; off < sizeof(out->map); off++) {
-		out->map[off] = 0;
-		out->via_ret[off] = 0;
-	}
+	__builtin_memset(out->map, 0, sizeof(out->map));
+	__builtin_memset(out->via_ret, 0, sizeof(out->via_ret));
 	if (start >= len)
 		return -1;
-	for (off = 0; off < len; off++)
-		w->state[off] = 0;
+	__builtin_memset(w->state, 0, len);
 	if (trace_walk(buf, len, start, mode, w))
 		return -1;
 	trace_reach(len, max_insns ? max_insns : 1, w);
 
-	for (off = 0; off < len; off++) {
+	/* Every TS_RUN offset is in w->order, once */
+	for (i = 0; i < w->n_run; i++) {
+		off = w->order[i];
 		if ((w->state[off] & run) != run)
 			continue;
 		if (off < lo)
@@ -1320,7 +1347,8 @@ int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
 		return -1;	/* not even @start can run */
 	out->lo = lo;
 	out->hi = hi;
-	for (off = lo; off < hi; off++) {
+	for (i = 0; i < w->n_run; i++) {
+		off = w->order[i];
 		if ((w->state[off] & run) != run)
 			continue;
 		out->map[(off - lo) / 8] |= 1 << ((off - lo) % 8);
