@@ -178,13 +178,13 @@ static bool iob_code_holds(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 }
 
 /*
- * The vCPU's recent block at @key, else the one to replace: the other
- * than the last one run (vs->code; *@found false).
+ * The vCPU's recent block at @key, else the one to replace: the least
+ * recently run (never the last one, vs->code; *@found false).
  */
 static struct iob_code *iob_code_at(struct iob_vcpu *vs,
 				    const struct iob_key *key, bool *found)
 {
-	struct iob_code *c;
+	struct iob_code *c, *lru = vs->codes;
 
 	for (c = vs->codes; c < vs->codes + IOB_CODES; c++) {
 		if (c->last.size && c->last.key.lin == key->lin &&
@@ -192,11 +192,11 @@ static struct iob_code *iob_code_at(struct iob_vcpu *vs,
 			*found = true;
 			return c;
 		}
+		if (c->used < lru->used)
+			lru = c;
 	}
 	*found = false;
-	if (vs->code == vs->codes)
-		return vs->codes + 1;
-	return vs->codes;
+	return lru;
 }
 
 /*
@@ -292,6 +292,7 @@ none:
 block:
 	if (d != &c->last)
 		c->last = *d;
+	c->used = ++vs->code_clock;
 	return d->size;
 }
 
@@ -448,30 +449,42 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 }
 
 /*
- * The exit when the memo was not at hand: the vCPU's state from the
- * registry. Out of line, so that the memo path needs no stack frame.
+ * The exit when the memo did not pass it, with the vCPU's state @vs (may
+ * be NULL: iob_handle_pio() creates it). Out of line, so that the memo
+ * path needs no stack frame.
+ */
+static noinline int iob_fast_pio_vm(struct kvm_vcpu *vcpu, struct iob_vm *vm,
+				    struct iob_vcpu *vs, int size,
+				    unsigned short port, int in)
+{
+	int r;
+
+	iob_count(vm, IOB_STAT_EXITS, 1);
+	r = iob_handle_pio(vcpu, vm, vs, size, port, in);
+	if (r != IOB_PASS)
+		return r;
+	iob_count(vm, IOB_STAT_PASSED, 1);
+	/* hook_entry.S does not redirect this call */
+	return iob_stock_fast_pio(vcpu, size, port, in);
+}
+
+/*
+ * The exit when this CPU's last PIO exit was another vCPU's: the VM and
+ * the vCPU's state from the registry. Out of line, as above.
  */
 static noinline int iob_fast_pio_lookup(struct kvm_vcpu *vcpu, int size,
 					unsigned short port, int in)
 {
 	struct iob_vcpu *vs;
 	struct iob_vm *vm;
-	int r;
 
 	vm = iob_vm_get(vcpu->kvm);
 	if (!vm)
-		goto stock;
+		return iob_stock_fast_pio(vcpu, size, port, in);
 	vs = iob_vcpu_find_here(vm, vcpu);
 	if (iob_memo_holds(vcpu, vs))
-		goto stock;
-	iob_count(vm, IOB_STAT_EXITS, 1);
-	r = iob_handle_pio(vcpu, vm, vs, size, port, in);
-	if (r != IOB_PASS)
-		return r;
-	iob_count(vm, IOB_STAT_PASSED, 1);
-stock:
-	/* hook_entry.S does not redirect this call */
-	return iob_stock_fast_pio(vcpu, size, port, in);
+		return iob_stock_fast_pio(vcpu, size, port, in);
+	return iob_fast_pio_vm(vcpu, vm, vs, size, port, in);
 }
 
 /**
@@ -489,8 +502,12 @@ stock:
  */
 int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, int in)
 {
-	/* The memo of the state this CPU last used: no registry lookup */
-	if (iob_memo_holds(vcpu, iob_vcpu_here(vcpu)))
+	struct iob_vcpu *vs = iob_vcpu_here(vcpu);
+
+	/* The state this CPU last used: no registry lookup (its memo first) */
+	if (!vs)
+		return iob_fast_pio_lookup(vcpu, size, port, in);
+	if (iob_memo_holds(vcpu, vs))
 		return iob_stock_fast_pio(vcpu, size, port, in);
-	return iob_fast_pio_lookup(vcpu, size, port, in);
+	return iob_fast_pio_vm(vcpu, vs->vm, vs, size, port, in);
 }

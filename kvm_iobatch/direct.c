@@ -42,8 +42,12 @@
 #include "iobatch.h"
 #include "vcpu_state.h"
 
-/* A register as struct iob_insn numbers it (AH..BH: the byte itself). */
-static unsigned long iob_reg_read(struct kvm_vcpu *vcpu, u8 reg)
+/*
+ * A register as struct iob_insn numbers it (AH..BH: the byte itself).
+ * Inlined, as iob_reg_write(): a call cost about a third of a register
+ * move (legacy teletype: 15,800 writes).
+ */
+static __always_inline unsigned long iob_reg_read(struct kvm_vcpu *vcpu, u8 reg)
 {
 	if (reg >= IOB_REG_AH)	/* AH, CH, DH, BH */
 		return (kvm_register_read_raw(vcpu, reg - IOB_REG_AH) >> 8) &
@@ -52,8 +56,8 @@ static unsigned long iob_reg_read(struct kvm_vcpu *vcpu, u8 reg)
 }
 
 /* Write @size bytes of @val as the emulator does (32-bit zero-extends). */
-static void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg, unsigned int size,
-			  unsigned long val)
+static __always_inline void iob_reg_write(struct kvm_vcpu *vcpu, u8 reg,
+					  unsigned int size, unsigned long val)
 {
 	unsigned long old;
 
@@ -95,26 +99,6 @@ void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
 	iob_reg_write(vcpu, insn->op_dst, insn->op_size, val);
 	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + insn->len);
 	vcpu->arch.l1tf_flush_l1d = true;
-}
-
-/**
- * iob_exec_simple() - run a register move, if it is one, as iob_exec_move()
- * @vcpu: the vCPU, RIP at the instruction
- * @insn: its decode
- *
- * RFLAGS.RF set (an instruction restarted after a fault) is left to the
- * emulator, which clears it.
- *
- * Return: true when done (false: not a register move, or RF set; nothing
- * was changed).
- */
-bool iob_exec_simple(struct kvm_vcpu *vcpu, const struct iob_insn *insn)
-{
-	if ((insn->op != IOB_OP_MOV_IMM && insn->op != IOB_OP_MOV_REG) ||
-	    (iob_rflags(vcpu) & X86_EFLAGS_RF))
-		return false;
-	iob_exec_move(vcpu, insn);
-	return true;
 }
 
 /*
@@ -337,6 +321,34 @@ bool iob_seg_get(struct kvm_vcpu *vcpu, int seg, u16 *sel,
 	return true;
 }
 
+/**
+ * iob_seg_flat_slow() - iob_seg_flat() through iob_seg_get()
+ * @vcpu: the vCPU
+ * @seg: VCPU_SREG_*
+ * @base: its base (32 bits)
+ * @limit: its limit, in bytes
+ * @type: its descriptor type
+ *
+ * For FS and GS, and on VMX.
+ *
+ * Return: false when the segment is unusable.
+ */
+bool iob_seg_flat_slow(struct kvm_vcpu *vcpu, int seg, u32 *base, u32 *limit,
+		       unsigned int *type)
+{
+	struct desc_struct desc;
+	u16 sel;
+
+	if (!iob_seg_get(vcpu, seg, &sel, &desc))
+		return false;
+	*type = desc.type;
+	*limit = get_desc_limit(&desc);
+	if (desc.g)
+		*limit = (*limit << 12) | 0xfff;
+	*base = get_desc_base(&desc);
+	return true;
+}
+
 /*
  * A memory operand's effective address (offset in its segment), as the
  * emulator's decode_modrm() forms it: base + index << scale + disp, at
@@ -365,32 +377,12 @@ static unsigned long iob_mem_ea(struct kvm_vcpu *vcpu,
 static bool iob_mem_linear(struct kvm_vcpu *vcpu, const struct iob_insn *in,
 			   bool write, unsigned long *lin)
 {
-	unsigned long ea = iob_mem_ea(vcpu, in), lim, base;
+	unsigned long ea = iob_mem_ea(vcpu, in);
 	unsigned int type;
+	u32 lim, base;
 
-	if (boot_cpu_has(X86_FEATURE_SVM) && in->mem_seg <= VCPU_SREG_DS) {
-		/* iob_seg_get()'s descriptor, its fields read in place */
-		const struct vmcb_seg *s = iob_vmcb_seg(vcpu, in->mem_seg);
-
-		if (!(s->attrib & SVM_SELECTOR_P_MASK))
-			return false;
-		type = s->attrib & SVM_SELECTOR_TYPE_MASK;
-		lim = s->limit;
-		if (lim > 0xfffff)	/* G: the limit in pages */
-			lim |= 0xfff;
-		base = (u32)s->base;
-	} else {
-		struct desc_struct desc;
-		u16 sel;
-
-		if (!iob_seg_get(vcpu, in->mem_seg, &sel, &desc))
-			return false;
-		type = desc.type;
-		lim = get_desc_limit(&desc);
-		if (desc.g)
-			lim = (lim << 12) | 0xfff;
-		base = get_desc_base(&desc);
-	}
+	if (!iob_seg_flat(vcpu, in->mem_seg, &base, &lim, &type))
+		return false;
 	if (((type & 8) && !(type & 2)) ||	/* unreadable code */
 	    (!(type & 8) && (type & 4)))	/* expand-down */
 		return false;
@@ -539,6 +531,10 @@ bool iob_exec_direct(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	if (iob_rflags(vcpu) & X86_EFLAGS_RF)
 		return false;
 	switch (insn->op) {
+	case IOB_OP_MOV_IMM:
+	case IOB_OP_MOV_REG:
+		iob_exec_move(vcpu, insn);
+		return true;
 	case IOB_OP_ALU:
 	case IOB_OP_TEST:
 	case IOB_OP_INC:

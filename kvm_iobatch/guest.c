@@ -43,9 +43,9 @@ static enum iob_mode iob_guest_mode(struct kvm_vcpu *vcpu)
 bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w)
 {
 	u64 rip = kvm_rip_read(vcpu);
-	struct desc_struct cs;
 	u64 wrap, limit, room;
-	u16 sel;
+	unsigned int type;
+	u32 base, lim;
 
 	w->mode = iob_guest_mode(vcpu);
 	if (w->mode == IOB_MODE_64) {
@@ -56,13 +56,11 @@ bool iob_guest_where(struct kvm_vcpu *vcpu, struct iob_where *w)
 		return true;
 	}
 	/* One read of CS for its base and limit (kvm_get_linear_rip() too) */
-	if (!iob_seg_get(vcpu, VCPU_SREG_CS, &sel, &cs))
+	if (!iob_seg_flat(vcpu, VCPU_SREG_CS, &base, &lim, &type))
 		return false;
-	w->lin = (u32)(get_desc_base(&cs) + rip);
+	w->lin = (u32)(base + rip);
 	wrap = w->mode == IOB_MODE_16 ? 0x10000ULL : 0x100000000ULL;
-	limit = get_desc_limit(&cs);
-	if (cs.g)
-		limit = (limit << 12) | 0xfff;
+	limit = lim;
 	if (rip >= wrap || rip > limit)
 		return false;
 	room = PAGE_SIZE - (w->lin & ~PAGE_MASK);

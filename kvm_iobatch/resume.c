@@ -23,6 +23,7 @@
 #include <linux/kvm_host.h>
 
 #include "x86.h"	/* KVM private: kvm_rax_*(), kvm_is_linear_rip() */
+#include "svm/svm.h"	/* KVM private: to_svm() */
 #include "iobatch.h"
 
 /*
@@ -36,9 +37,25 @@ static bool iob_vcpu_untouched(const struct iob_vcpu *vs)
 	       READ_ONCE(iob_vcpu_writes) == vs->writes;
 }
 
+/*
+ * Retire the finished access's instruction. The exiting one's
+ * (@first, taken over from KVM's completion, exec.c) as
+ * kvm_skip_emulated_instruction() does on SVM, which also clears the
+ * interrupt shadow; a later one's shadow is as KVM's retirement of the
+ * instruction before left it (iob_retire_io()).
+ */
+static int iob_retire_pending(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			      bool first)
+{
+	if (first)
+		to_svm(vcpu)->vmcb->control.int_state &=
+			~SVM_INTERRUPT_SHADOW_MASK;
+	return iob_retire_io(vcpu, vs->io_len);
+}
+
 /* Finish a later IN as complete_fast_pio_in() does. */
 static int iob_finish_in(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
-			 bool untouched)
+			 bool untouched, bool first)
 {
 	int size = vcpu->arch.pio.size;
 	unsigned long val;
@@ -56,7 +73,7 @@ static int iob_finish_in(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	memcpy(&val, vcpu->arch.pio_data, size);
 	vcpu->arch.pio.count = 0;
 	kvm_rax_write(vcpu, val);
-	return iob_retire_io(vcpu, vs->io_len);
+	return iob_retire_pending(vcpu, vs, first);
 }
 
 /* Finish the access that went to userspace. Return: as an exit handler. */
@@ -64,8 +81,10 @@ static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			     bool untouched)
 {
 	int (*cui)(struct kvm_vcpu *vcpu) = vs->saved_cui;
+	bool first = vs->io_first;
 
 	vs->saved_cui = NULL;
+	vs->io_first = false;
 	switch (vs->pending) {
 	case IOB_PENDING_KVM:
 		return cui(vcpu);
@@ -74,9 +93,9 @@ static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		vcpu->arch.pio.count = 0;
 		if (!untouched && !kvm_is_linear_rip(vcpu, vs->io_lin))
 			return 1;
-		return iob_retire_io(vcpu, vs->io_len);
+		return iob_retire_pending(vcpu, vs, first);
 	case IOB_PENDING_IN:
-		return iob_finish_in(vcpu, vs, untouched);
+		return iob_finish_in(vcpu, vs, untouched, first);
 	default:
 		WARN_ON_ONCE(1);
 		return 1;

@@ -225,7 +225,7 @@ unsigned int iob_vm_lookup_depth(struct iob_vm *vm)
 static void iob_vcpu_free(struct iob_vcpu *vs)
 {
 	if (vs)
-		kfree(vs->codes);
+		kvfree(vs->codes);
 	kfree(vs);
 }
 
@@ -368,8 +368,8 @@ struct iob_vcpu *iob_vcpu_get(struct iob_vm *vm, struct kvm_vcpu *vcpu)
 	vs = kzalloc(sizeof(*vs), GFP_KERNEL_ACCOUNT);
 	if (!vs)
 		return NULL;
-	/* Apart: with them, the state would take a 32 KiB allocation */
-	vs->codes = kcalloc(IOB_CODES, sizeof(*vs->codes), GFP_KERNEL_ACCOUNT);
+	/* Apart, and maybe not contiguous: IOB_CODES copies take ~28 KiB */
+	vs->codes = kvcalloc(IOB_CODES, sizeof(*vs->codes), GFP_KERNEL_ACCOUNT);
 	if (!vs->codes) {
 		kfree(vs);
 		return NULL;
