@@ -483,7 +483,7 @@ static noinline int iob_fast_pio_lookup(struct kvm_vcpu *vcpu, int size,
 		return iob_stock_fast_pio(vcpu, size, port, in);
 	vs = iob_vcpu_find_here(vm, vcpu);
 	if (iob_memo_holds(vcpu, vs))
-		return iob_stock_fast_pio(vcpu, size, port, in);
+		return iob_single_pio(vcpu, vs, size, port, in);
 	return iob_fast_pio_vm(vcpu, vm, vs, size, port, in);
 }
 
@@ -508,6 +508,6 @@ int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port, int in)
 	if (!vs)
 		return iob_fast_pio_lookup(vcpu, size, port, in);
 	if (iob_memo_holds(vcpu, vs))
-		return iob_stock_fast_pio(vcpu, size, port, in);
+		return iob_single_pio(vcpu, vs, size, port, in);
 	return iob_fast_pio_vm(vcpu, vs->vm, vs, size, port, in);
 }

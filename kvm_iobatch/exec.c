@@ -72,13 +72,39 @@ int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
 	return 1;
 }
 
-/*
- * An access for userspace, set up as emulator_pio_in_out() sets it up
- * (OUT data, or zeroes for an IN, in the PIO data page), left pending
- * for resume.c.
+/**
+ * iob_retire_exiting() - iob_retire_io() for the IO instruction that exited
+ * @vcpu: the vCPU (SVM), RIP at the instruction
+ * @len: its length, the one the CPU gave for the exit
+ *
+ * What kvm_skip_emulated_instruction() does on SVM: also the interrupt
+ * shadow cleared (svm_skip_emulated_instruction()), which an instruction
+ * that exited may have been in.
+ *
+ * Return: as iob_retire_io().
  */
-static int iob_pio_user(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
-			u16 port, int in, unsigned long val)
+int iob_retire_exiting(struct kvm_vcpu *vcpu, unsigned int len)
+{
+	to_svm(vcpu)->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+	return iob_retire_io(vcpu, len);
+}
+
+/**
+ * iob_pio_user() - an access for userspace, set up as
+ * emulator_pio_in_out() sets it up
+ * @vcpu: the vCPU
+ * @vs: its block state: the access is left pending there for resume.c
+ * @size: access size
+ * @port: port
+ * @in: 1 for IN
+ * @val: the OUT's data
+ *
+ * The OUT's data, or zeroes for an IN, in the PIO data page.
+ *
+ * Return: 0 (exit to userspace).
+ */
+int iob_pio_user(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
+		 u16 port, int in, unsigned long val)
 {
 	struct kvm_run *run = vcpu->run;
 

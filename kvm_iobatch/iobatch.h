@@ -85,6 +85,8 @@ extern bool iob_trace;
  * @IOB_STAT_MEMO: exits the vCPU's memo passed to KVM (batch.c); each is
  *                 one of @IOB_STAT_EXITS, @IOB_STAT_SINGLES and
  *                 @IOB_STAT_PASSED too, which iob_vm_stat() adds in
+ * @IOB_STAT_SINGLE_OWN: of those, run by single.c instead of KVM's
+ *                       kvm_fast_pio()
  * @IOB_STAT_NR: the number of counters
  */
 enum iob_stat {
@@ -112,6 +114,7 @@ enum iob_stat {
 	IOB_STAT_CODE_KEPT,
 	IOB_STAT_BACKOFF,
 	IOB_STAT_MEMO,
+	IOB_STAT_SINGLE_OWN,
 	IOB_STAT_NR,
 };
 
@@ -593,6 +596,9 @@ static inline const struct iob_insn *iob_decode_ref(struct iob_vcpu *vs,
 int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
 		  struct iob_insn *insn);
 void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
+int iob_retire_exiting(struct kvm_vcpu *vcpu, unsigned int len);
+int iob_pio_user(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
+		 u16 port, int in, unsigned long val);
 bool iob_exec_direct(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		     const struct iob_insn *insn);
 bool iob_block_unchanged(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
@@ -605,6 +611,10 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 
 /* resume.c */
 void iob_resume_after_userspace(struct kvm_vcpu *vcpu, struct iob_vcpu *vs);
+
+/* single.c */
+int iob_single_pio(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
+		   u16 port, int in);
 
 /* hook_entry.S: not C functions, do not call these two */
 void iob_pio_entry(void);

@@ -23,7 +23,6 @@
 #include <linux/kvm_host.h>
 
 #include "x86.h"	/* KVM private: kvm_rax_*(), kvm_is_linear_rip() */
-#include "svm/svm.h"	/* KVM private: to_svm() */
 #include "iobatch.h"
 
 /*
@@ -38,18 +37,16 @@ static bool iob_vcpu_untouched(const struct iob_vcpu *vs)
 }
 
 /*
- * Retire the finished access's instruction. The exiting one's
- * (@first, taken over from KVM's completion, exec.c) as
- * kvm_skip_emulated_instruction() does on SVM, which also clears the
- * interrupt shadow; a later one's shadow is as KVM's retirement of the
- * instruction before left it (iob_retire_io()).
+ * Retire the finished access's instruction. The exiting one's (@first:
+ * its completion taken over from KVM's, exec.c, or a single's, single.c)
+ * as KVM would (iob_retire_exiting()); a later one's interrupt shadow is
+ * as KVM's retirement of the instruction before left it (iob_retire_io()).
  */
 static int iob_retire_pending(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			      bool first)
 {
 	if (first)
-		to_svm(vcpu)->vmcb->control.int_state &=
-			~SVM_INTERRUPT_SHADOW_MASK;
+		return iob_retire_exiting(vcpu, vs->io_len);
 	return iob_retire_io(vcpu, vs->io_len);
 }
 

@@ -90,4 +90,23 @@ static __always_inline bool iob_seg_flat(struct kvm_vcpu *vcpu, int seg,
 	return true;
 }
 
+/**
+ * iob_svm_linear_rip() - what kvm_get_linear_rip() returns, on SVM
+ * @vcpu: the vCPU (SVM)
+ *
+ * RIP in 64-bit code (EFER.LMA and CS.L), else CS's base plus RIP, 32
+ * bits: kvm_get_linear_rip() through two static calls, read in place.
+ *
+ * Return: the linear address of the instruction at RIP.
+ */
+static __always_inline u64 iob_svm_linear_rip(struct kvm_vcpu *vcpu)
+{
+	const struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
+	u64 rip = kvm_rip_read(vcpu);
+
+	if (is_long_mode(vcpu) && (save->cs.attrib & SVM_SELECTOR_L_MASK))
+		return rip;
+	return (u32)(save->cs.base + rip);
+}
+
 #endif

@@ -106,6 +106,7 @@ const char * const iob_stat_names[IOB_STAT_NR] = {
 	[IOB_STAT_CODE_KEPT] = "code_kept",
 	[IOB_STAT_BACKOFF] = "backoff_passed",
 	[IOB_STAT_MEMO] = "memo_passed",
+	[IOB_STAT_SINGLE_OWN] = "singles_own",
 };
 
 

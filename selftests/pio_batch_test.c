@@ -278,6 +278,12 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 		       "%s%s: exits at a lone IO instruction passed by the memo: memo_passed %lld (expected >= %u - 2 x %lld cuts)",
 		       c->name, mode, st, c->trace_memo, cuts);
 	}
+	if (!trace && c->singles_own) {
+		st = err ? -1 : iob_vm_stat(&vm, "singles_own");
+		tap_ok(st >= 0 && st >= (long long)c->singles_own - 2 * cuts,
+		       "%s%s: lone IO instructions run by the module, not kvm_fast_pio(): singles_own %lld (expected >= %u - 2 x %lld cuts)",
+		       c->name, mode, st, c->singles_own, cuts);
+	}
 	if (trace && !sync && c->trace_io_only) {
 		long long insns = err ? -1 : iob_vm_stat(&vm, "insns_emulated");
 		long long io = err ? -1 : iob_vm_stat(&vm, "io_batched");
@@ -292,7 +298,8 @@ static void check_case(const struct guest_case *c, bool sync, bool trace,
 
 /*
  * Checks of the trace pass with the plain VMM, beyond every case's:
- * trace_all_direct, trace_kept, trace_io_only, trace_resumes, trace_memo
+ * trace_all_direct, trace_kept, trace_io_only, trace_resumes, trace_memo;
+ * and of the line pass with both VMMs: singles_own
  */
 static unsigned int n_trace_checks(void)
 {
@@ -303,7 +310,8 @@ static unsigned int n_trace_checks(void)
 		     !!guest_cases[i].trace_kept +
 		     guest_cases[i].trace_io_only +
 		     !!guest_cases[i].trace_resumes +
-		     !!guest_cases[i].trace_memo;
+		     !!guest_cases[i].trace_memo +
+		     N_VMM_MODES * !!guest_cases[i].singles_own;
 	return n;
 }
 

@@ -528,6 +528,32 @@ GUEST(edit)
 END(edit)
 
 /*
+ * vmm_edit_test with lone IO instructions: PUSHF/POPF (no trace runs
+ * them) keep the OUT (accesses 0, 2) and the IN (1, 3) apart; in round 2
+ * the vCPU's memo holds both RIPs, so that kvm_iobatch runs them itself
+ * (single.c). Same layout of handlers and alternative RIP as "edit".
+ */
+GUEST(edits)
+	EDIT_VECTORS guest_edits_start
+	sti
+	mov	$2, %cx
+1:	mov	$0x11, %al
+	mov	$0x2222, %bx
+	out	%al, $0x98
+	pushf
+	popf
+	in	$0x99, %al
+	pushf
+	popf
+	add	%al, %bl
+	dec	%cx
+	jnz	1b
+	mov	%bx, 0x600
+	out	%al, $0xf4			/* done */
+	EDIT_HANDLERS
+END(edits)
+
+/*
  * vmm_edit_test with a folded run: IF clear, so the three OUTs to 0x98
  * (accesses 1-3) reach userspace in one exit under kvm_iobatch, the one
  * of access 3; the IN (access 4) is an exit of its own. Same layout of

@@ -39,6 +39,7 @@ GUEST_DECL(fold);
 GUEST_DECL(fold_if);
 GUEST_DECL(fold_kern);
 GUEST_DECL(editf);
+GUEST_DECL(edits);
 GUEST_DECL(foldlong);
 
 /**
@@ -78,6 +79,9 @@ GUEST_DECL(foldlong);
  * @trace_memo: with traces (and a VMM that leaves the vCPU alone), at
  *              least this many exits at a lone IO instruction passed by
  *              the vCPU's memo (memo_passed), blocks run in between
+ * @singles_own: with straight lines, at least this many exits at a lone
+ *               IO instruction that the module ran itself instead of
+ *               kvm_fast_pio() (singles_own; SVM)
  */
 struct guest_case {
 	const char *name;
@@ -101,6 +105,7 @@ struct guest_case {
 	unsigned int trace_resumes;
 	unsigned int trace_memo;
 	unsigned int trace_kept;
+	unsigned int singles_own;
 	bool rom;
 };
 
