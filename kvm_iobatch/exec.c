@@ -38,9 +38,11 @@
 #define IOB_NOT_RUN 2
 
 /**
- * iob_retire_io() - move RIP past an IO instruction whose access is done
- * @vcpu: the vCPU, RIP at the instruction
- * @len: its length
+ * iob_retire_io_to() - move RIP past an IO instruction whose access is done
+ * @vcpu: the vCPU, RIP at the instruction (or where userspace moved it
+ *        with the same linear address)
+ * @next: RIP of the instruction after it, an absolute address as the
+ *        CPU's next RIP of an exit is
  *
  * What kvm_skip_emulated_instruction() does after kvm_fast_pio(), with the
  * length known from the decode (KVM's vendor code takes it from the exit,
@@ -54,11 +56,11 @@
  *
  * Return: 1 to go on, 0 for a KVM_EXIT_DEBUG to userspace.
  */
-int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
+int iob_retire_io_to(struct kvm_vcpu *vcpu, u64 next)
 {
 	struct kvm_run *run = vcpu->run;
 
-	kvm_rip_write(vcpu, kvm_rip_read(vcpu) + len);
+	kvm_rip_write(vcpu, next);
 	iob_pmu_insn_retired(vcpu);
 	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
 		run->debug.arch.dr6 = DR6_BS | DR6_ACTIVE_LOW;
@@ -70,6 +72,18 @@ int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
 	if (unlikely(iob_rflags(vcpu) & X86_EFLAGS_TF))
 		kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS);
 	return 1;
+}
+
+/**
+ * iob_retire_io() - iob_retire_io_to() the instruction @len bytes on
+ * @vcpu: the vCPU, RIP at the instruction
+ * @len: its length
+ *
+ * Return: as iob_retire_io_to().
+ */
+int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
+{
+	return iob_retire_io_to(vcpu, kvm_rip_read(vcpu) + len);
 }
 
 /**
@@ -260,6 +274,7 @@ static int iob_exec_io(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		return IOB_NOT_RUN;
 	vs->io_lin = vs->lin + vs->off;
 	vs->io_len = len;
+	vs->io_next = kvm_rip_read(vcpu) + len;
 	if (!insn->io_in)
 		return iob_pio_out(vcpu, vs, insn->io_size, port, len);
 	/*

@@ -182,6 +182,7 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		*len = out.len;
 		vs->io_lin = vs->lin + at;
 		vs->io_len = out.len;
+		vs->io_next = vs->rip0 + at + out.len;
 		iob_count(vm, IOB_STAT_INSNS, 1);
 		iob_count(vm, IOB_STAT_IO_BATCHED, 1);
 		iob_count(vm, IOB_STAT_EXITS_SAVED, 1);

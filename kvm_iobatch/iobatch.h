@@ -281,6 +281,8 @@ struct iob_code {
  * @size: block size in bytes
  * @io_lin: linear address of the pending IO instruction
  * @io_len: its length
+ * @io_next: RIP after it, as the CPU's next RIP of an exit would be
+ *           (absolute: a VMM may move CS's base and RIP alike)
  * @io_first: it is the exiting IO instruction, whose completion resume.c
  *            took over from KVM's (exec.c, iob_first_io_user())
  * @saved_cui: KVM's own userspace completion (IOB_PENDING_KVM)
@@ -335,6 +337,7 @@ struct iob_vcpu {
 	unsigned int size;
 	u64 io_lin;
 	unsigned int io_len;
+	u64 io_next;
 	bool io_first;
 	int (*saved_cui)(struct kvm_vcpu *vcpu);
 	u64 writes;
@@ -541,6 +544,7 @@ int iob_fast_pio(struct kvm_vcpu *vcpu, int size, unsigned short port,
 /* exec.c */
 int iob_exec_block(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		   struct iob_vcpu *vs, bool checked);
+int iob_retire_io_to(struct kvm_vcpu *vcpu, u64 next);
 int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len);
 
 /* alu.c */

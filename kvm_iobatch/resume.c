@@ -39,15 +39,26 @@ static bool iob_vcpu_untouched(const struct iob_vcpu *vs)
 /*
  * Retire the finished access's instruction. The exiting one's (@first:
  * its completion taken over from KVM's, exec.c, or a single's, single.c)
- * as KVM would (iob_retire_exiting()); a later one's interrupt shadow is
- * as KVM's retirement of the instruction before left it (iob_retire_io()).
+ * as KVM would: where userspace wrote the vCPU's state meanwhile, by
+ * kvm_skip_emulated_instruction() itself, which moves RIP to the next RIP
+ * the CPU gave for the exit, as an absolute address (a VMM that moved
+ * CS's base and RIP so that the linear RIP stayed passed the RIP check),
+ * reads the raw RFLAGS for single-step, and takes a VMCB that
+ * KVM_SET_NESTED_STATE swapped in; else iob_retire_exiting(), the same
+ * for RIP, CS and flags as they were at the exit. A later one to the
+ * absolute next RIP the CPU would have given its own exit, with the
+ * interrupt shadow as KVM's retirement of the instruction before left it
+ * (iob_retire_io_to()).
  */
 static int iob_retire_pending(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
-			      bool first)
+			      bool first, bool untouched)
 {
+	if (first && !untouched)
+		return kvm_skip_emulated_instruction(vcpu);
 	if (first)
 		return iob_retire_exiting(vcpu, vs->io_len);
-	return iob_retire_io(vcpu, vs->io_len);
+	/* The next RIP its own exit would have had, as stock's */
+	return iob_retire_io_to(vcpu, vs->io_next);
 }
 
 /* Finish a later IN as complete_fast_pio_in() does. */
@@ -70,7 +81,7 @@ static int iob_finish_in(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	memcpy(&val, vcpu->arch.pio_data, size);
 	vcpu->arch.pio.count = 0;
 	kvm_rax_write(vcpu, val);
-	return iob_retire_pending(vcpu, vs, first);
+	return iob_retire_pending(vcpu, vs, first, untouched);
 }
 
 /* Finish the access that went to userspace. Return: as an exit handler. */
@@ -90,7 +101,7 @@ static int iob_finish_access(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		vcpu->arch.pio.count = 0;
 		if (!untouched && !kvm_is_linear_rip(vcpu, vs->io_lin))
 			return 1;
-		return iob_retire_pending(vcpu, vs, first);
+		return iob_retire_pending(vcpu, vs, first, untouched);
 	case IOB_PENDING_IN:
 		return iob_finish_in(vcpu, vs, untouched, first);
 	default:

@@ -22,9 +22,12 @@
  * leaves out: the kvm_pio tracepoint (not exported).
  *
  * Left to kvm_fast_pio(): VMX, a guest whose state KVM cannot read
- * (SEV-ES), an access already pending, OUT 0x7e under
- * KVM_X86_QUIRK_OUT_7E_INC_RIP (KVM retires it before the exit), and a
- * next RIP from the CPU that is not that of one instruction after RIP.
+ * (SEV-ES), a guest userspace debugs (KVM_SET_GUEST_DEBUG: KVM steps by
+ * the raw RFLAGS.TF, which a guest's POPF or a KVM_SET_REGS away from the
+ * step's RIP clears while single-stepping stays on), an access already
+ * pending, OUT 0x7e under KVM_X86_QUIRK_OUT_7E_INC_RIP (KVM retires it
+ * before the exit), and a next RIP from the CPU that is not that of one
+ * instruction after RIP.
  */
 #include <linux/kvm_host.h>
 
@@ -69,7 +72,8 @@ int iob_single_pio(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 	bool dev;
 
 	if (!boot_cpu_has(X86_FEATURE_SVM) ||
-	    vcpu->arch.guest_state_protected || vcpu->arch.pio.count ||
+	    vcpu->arch.guest_state_protected || sev_es_guest(vcpu->kvm) ||
+	    vcpu->guest_debug || vcpu->arch.pio.count ||
 	    vcpu->arch.complete_userspace_io || vs->active)
 		goto stock;
 	len = iob_single_len(vcpu);

@@ -59,6 +59,7 @@ enum edit {
 	EDIT_CS_SREGS2,	/* the same with KVM_SET_SREGS2 */
 	EDIT_CODE,	/* rewrite the block's code: every OUT to 0x98 -> 0x9b */
 	EDIT_DIRTY,	/* start logging the guest's writes to RAM */
+	EDIT_ALIAS,	/* CS:IP moved, the same linear RIP */
 	EDIT_NR,
 };
 
@@ -77,6 +78,7 @@ static const char * const edit_names[EDIT_NR] = {
 	[EDIT_CS_SREGS2] = "move CS by SREGS2",
 	[EDIT_CODE] = "rewrite code",
 	[EDIT_DIRTY] = "start dirty logging",
+	[EDIT_ALIAS] = "CS:IP alias",
 };
 
 /*
@@ -202,6 +204,40 @@ static int edit_cs(struct vmm *vm, enum edit edit)
 	return 0;
 }
 
+/*
+ * The same linear RIP under another CS:IP: CS's base 0x10 up, RIP 0x10
+ * down (real mode). KVM's completion passes its RIP check, then moves RIP
+ * to the next RIP the CPU gave for the exit, an absolute address: under
+ * the new base the guest goes on 16 bytes past the next instruction,
+ * where the VMM puts an OUT to its done port. A module that adds the
+ * instruction's length to the new RIP goes on at the next instruction.
+ */
+static int edit_alias(struct vmm *vm)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	uint64_t lin;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) ||
+	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		return -1;
+	lin = sregs.cs.base + regs.rip;
+	/* IN or OUT with an 8-bit port: 2 bytes (the guests have no other) */
+	if (lin + 0x14 > VMM_MEM_SIZE || vm->mem[lin] < 0xe4 ||
+	    vm->mem[lin] > 0xe7 || regs.rip < 0x10) {
+		errno = EINVAL;
+		return -1;
+	}
+	vm->mem[lin + 2 + 0x10] = 0xe6;		/* out %al, $0xf4 */
+	vm->mem[lin + 2 + 0x11] = VMM_DONE_PORT;
+	sregs.cs.base += 0x10;
+	sregs.cs.selector += 1;
+	regs.rip -= 0x10;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
+		return -1;
+	return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs);
+}
+
 static int edit_vcpu(struct vmm *vm, enum edit edit)
 {
 	struct kvm_guest_debug dbg = {
@@ -224,6 +260,8 @@ static int edit_vcpu(struct vmm *vm, enum edit edit)
 		return edit_cs(vm, edit);
 	case EDIT_DIRTY:
 		return vmm_dirty_log(vm);
+	case EDIT_ALIAS:
+		return edit_alias(vm);
 	default:
 		return edit_regs(vm, edit);
 	}
