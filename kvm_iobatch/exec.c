@@ -58,19 +58,23 @@
  */
 int iob_retire_io_to(struct kvm_vcpu *vcpu, u64 next)
 {
+	/* Before the skip, as kvm_skip_emulated_instruction() reads it */
+	unsigned long rflags = iob_raw_rflags(vcpu);
 	struct kvm_run *run = vcpu->run;
 
 	kvm_rip_write(vcpu, next);
 	iob_pmu_insn_retired(vcpu);
-	if (unlikely(vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
+	if (likely(!(rflags & X86_EFLAGS_TF)))
+		return 1;
+	/* kvm_vcpu_do_singlestep() */
+	if (vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP) {
 		run->debug.arch.dr6 = DR6_BS | DR6_ACTIVE_LOW;
 		run->debug.arch.pc = kvm_get_linear_rip(vcpu);
 		run->debug.arch.exception = DB_VECTOR;
 		run->exit_reason = KVM_EXIT_DEBUG;
 		return 0;
 	}
-	if (unlikely(iob_rflags(vcpu) & X86_EFLAGS_TF))
-		kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS);
+	kvm_queue_exception_p(vcpu, DB_VECTOR, DR6_BS);
 	return 1;
 }
 

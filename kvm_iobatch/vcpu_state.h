@@ -109,4 +109,38 @@ static __always_inline u64 iob_svm_linear_rip(struct kvm_vcpu *vcpu)
 	return (u32)(save->cs.base + rip);
 }
 
+/**
+ * iob_raw_rflags() - RFLAGS as kvm_skip_emulated_instruction() reads it
+ * @vcpu: the vCPU
+ *
+ * The vendor's get_rflags, before kvm_get_rflags() hides the TF that KVM
+ * sets for userspace's single-step (KVM_GUESTDBG_SINGLESTEP): KVM steps
+ * by this TF, which the guest or KVM_SET_REGS away from the step's RIP
+ * can clear while stepping stays on. On SVM svm_get_rflags(), read in
+ * place; on VMX (its static call is not exported) as if KVM's TF were
+ * set whenever userspace steps.
+ *
+ * Return: the guest's RFLAGS with KVM's single-step TF.
+ */
+static __always_inline unsigned long iob_raw_rflags(struct kvm_vcpu *vcpu)
+{
+	const struct vcpu_svm *svm;
+	unsigned long rflags;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM))
+		return kvm_get_rflags(vcpu) |
+		       (vcpu->guest_debug & KVM_GUESTDBG_SINGLESTEP ?
+			X86_EFLAGS_TF : 0);
+	svm = to_svm(vcpu);
+	rflags = svm->vmcb->save.rflags;
+	if (svm->nmi_singlestep) {
+		/* KVM's own TF and RF, unless the guest's too */
+		if (!(svm->nmi_singlestep_guest_rflags & X86_EFLAGS_TF))
+			rflags &= ~X86_EFLAGS_TF;
+		if (!(svm->nmi_singlestep_guest_rflags & X86_EFLAGS_RF))
+			rflags &= ~X86_EFLAGS_RF;
+	}
+	return rflags;
+}
+
 #endif

@@ -60,6 +60,7 @@ enum edit {
 	EDIT_CODE,	/* rewrite the block's code: every OUT to 0x98 -> 0x9b */
 	EDIT_DIRTY,	/* start logging the guest's writes to RAM */
 	EDIT_ALIAS,	/* CS:IP moved, the same linear RIP */
+	EDIT_STEP_NOTF,	/* single-step on, KVM's TF cleared by KVM_SET_REGS */
 	EDIT_NR,
 };
 
@@ -79,6 +80,7 @@ static const char * const edit_names[EDIT_NR] = {
 	[EDIT_CODE] = "rewrite code",
 	[EDIT_DIRTY] = "start dirty logging",
 	[EDIT_ALIAS] = "CS:IP alias",
+	[EDIT_STEP_NOTF] = "single-step, TF cleared",
 };
 
 /*
@@ -238,6 +240,34 @@ static int edit_alias(struct vmm *vm)
 	return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs);
 }
 
+/*
+ * Guest single-stepping on, then its TF cleared: KVM_SET_GUEST_DEBUG sets
+ * RFLAGS.TF for the step's RIP (the access's); with CS's base moved, the
+ * linear RIP is another, and KVM_SET_REGS writes RFLAGS without KVM's TF
+ * (it adds TF back only at the step's RIP); CS back. KVM steps by that
+ * TF: the access retires without a step, the guest runs on unstepped
+ * (a KVM_EXIT_DEBUG would be the module's own).
+ */
+static int edit_step_notf(struct vmm *vm)
+{
+	struct kvm_guest_debug dbg = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) ||
+	    ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) ||
+	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		return -1;
+	sregs.cs.base += 0x10;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) ||
+	    ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
+		return -1;
+	sregs.cs.base -= 0x10;
+	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs);
+}
+
 static int edit_vcpu(struct vmm *vm, enum edit edit)
 {
 	struct kvm_guest_debug dbg = {
@@ -262,6 +292,8 @@ static int edit_vcpu(struct vmm *vm, enum edit edit)
 		return vmm_dirty_log(vm);
 	case EDIT_ALIAS:
 		return edit_alias(vm);
+	case EDIT_STEP_NOTF:
+		return edit_step_notf(vm);
 	default:
 		return edit_regs(vm, edit);
 	}
