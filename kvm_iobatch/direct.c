@@ -258,15 +258,6 @@ static bool iob_direct_jump(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	return true;
 }
 
-/* The VMCB's copy of segment register ES, CS, SS or DS (SVM only). */
-static struct vmcb_seg *iob_vmcb_seg(struct kvm_vcpu *vcpu, int seg)
-{
-	struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
-
-	return seg == VCPU_SREG_ES ? &save->es : seg == VCPU_SREG_CS ?
-	       &save->cs : seg == VCPU_SREG_SS ? &save->ss : &save->ds;
-}
-
 /**
  * iob_seg_get() - a segment register as KVM's emulator sees it
  * @vcpu: the vCPU

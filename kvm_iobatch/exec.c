@@ -193,9 +193,7 @@ static int iob_pio_out(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 	unsigned long val = kvm_rax_read(vcpu);
 	bool dev;
 
-	/* KVM retires OUT 0x7e before the exit for old VMMs: leave it to KVM */
-	if (port == 0x7e &&
-	    kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_OUT_7E_INC_RIP))
+	if (iob_out_7e_quirk(vcpu, port))
 		return IOB_NOT_RUN;
 	dev = iob_pio_bus_has_dev(vcpu, port, size);
 	if (dev && !kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size, &val))
@@ -241,17 +239,10 @@ static void iob_first_io_user(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			      const struct iob_insn *insn, u16 port,
 			      unsigned int len)
 {
-	u64 next = kvm_rip_read(vcpu) + len;
-	const struct vcpu_svm *svm;
-
 	vs->pending = IOB_PENDING_KVM;
 	if (!boot_cpu_has(X86_FEATURE_SVM) || vcpu->arch.pio.count != 1 ||
-	    (!insn->io_in && port == 0x7e &&
-	     kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_OUT_7E_INC_RIP)))
-		return;
-	svm = to_svm(vcpu);
-	if (svm->next_rip != next ||
-	    (svm->vmcb->control.next_rip && svm->vmcb->control.next_rip != next))
+	    (!insn->io_in && iob_out_7e_quirk(vcpu, port)) ||
+	    iob_svm_exit_len(vcpu) != len)
 		return;
 	vcpu->arch.complete_userspace_io = NULL;
 	vs->pending = insn->io_in ? IOB_PENDING_IN : IOB_PENDING_OUT;

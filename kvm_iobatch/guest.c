@@ -4,7 +4,6 @@
  * how many straight-line bytes may be looked at, and whether the vCPU is
  * in a state where batching is allowed at all.
  */
-#include <asm/desc.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 

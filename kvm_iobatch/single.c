@@ -35,24 +35,6 @@
 #include "iobatch.h"
 #include "vcpu_state.h"
 
-/*
- * The length of the IO instruction that exited, from the next RIP the
- * CPU gave (EXITINFO2, which io_interception() keeps in svm->next_rip;
- * the NRIPS field where set), as svm_skip_emulated_instruction() takes
- * it. Return: 0 when it is not one of an instruction.
- */
-static unsigned int iob_single_len(struct kvm_vcpu *vcpu)
-{
-	const struct vcpu_svm *svm = to_svm(vcpu);
-	u64 rip = kvm_rip_read(vcpu), next = svm->next_rip;
-
-	if (svm->vmcb->control.next_rip && svm->vmcb->control.next_rip != next)
-		return 0;
-	if (next <= rip || next - rip > IOB_MAX_INSN_LEN)
-		return 0;
-	return next - rip;
-}
-
 /**
  * iob_single_pio() - run an IO instruction with no block as KVM would
  * @vcpu: the vCPU in a non-string IN/OUT exit
@@ -76,7 +58,7 @@ int iob_single_pio(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 	    vcpu->guest_debug || vcpu->arch.pio.count ||
 	    vcpu->arch.complete_userspace_io || vs->active)
 		goto stock;
-	len = iob_single_len(vcpu);
+	len = iob_svm_exit_len(vcpu);
 	if (!len)
 		goto stock;
 	dev = iob_pio_bus_has_dev(vcpu, port, size);
@@ -84,8 +66,7 @@ int iob_single_pio(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 		if (dev)
 			goto stock;
 	} else {
-		if (port == 0x7e &&
-		    kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_OUT_7E_INC_RIP))
+		if (iob_out_7e_quirk(vcpu, port))
 			goto stock;
 		val = kvm_rax_read(vcpu);
 		if (dev && !kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size,

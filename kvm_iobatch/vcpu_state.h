@@ -9,6 +9,7 @@
 #define KVM_IOBATCH_VCPU_STATE_H
 
 #include <linux/kvm_host.h>
+#include <kvm_iobatch/scan.h>	/* IOB_MAX_INSN_LEN */
 
 #include "x86.h"	/* KVM private: kvm_get_rflags() */
 #include "svm/svm.h"	/* KVM private: to_svm() */
@@ -51,6 +52,22 @@ static __always_inline int iob_cpl(struct kvm_vcpu *vcpu)
 	return ctxt->ops->cpl(ctxt);
 }
 
+/**
+ * iob_vmcb_seg() - the VMCB's copy of segment register ES, CS, SS or DS
+ * @vcpu: the vCPU (SVM)
+ * @seg: VCPU_SREG_ES, _CS, _SS or _DS
+ *
+ * Return: the segment in the VMCB's save area.
+ */
+static __always_inline struct vmcb_seg *iob_vmcb_seg(struct kvm_vcpu *vcpu,
+						     int seg)
+{
+	struct vmcb_save_area *save = &to_svm(vcpu)->vmcb->save;
+
+	return seg == VCPU_SREG_ES ? &save->es : seg == VCPU_SREG_CS ?
+	       &save->cs : seg == VCPU_SREG_SS ? &save->ss : &save->ds;
+}
+
 bool iob_seg_flat_slow(struct kvm_vcpu *vcpu, int seg, u32 *base, u32 *limit,
 		       unsigned int *type);
 
@@ -72,14 +89,11 @@ static __always_inline bool iob_seg_flat(struct kvm_vcpu *vcpu, int seg,
 					 u32 *base, u32 *limit,
 					 unsigned int *type)
 {
-	struct vmcb_save_area *save;
 	const struct vmcb_seg *s;
 
 	if (!boot_cpu_has(X86_FEATURE_SVM) || seg > VCPU_SREG_DS)
 		return iob_seg_flat_slow(vcpu, seg, base, limit, type);
-	save = &to_svm(vcpu)->vmcb->save;
-	s = seg == VCPU_SREG_ES ? &save->es : seg == VCPU_SREG_CS ?
-	    &save->cs : seg == VCPU_SREG_SS ? &save->ss : &save->ds;
+	s = iob_vmcb_seg(vcpu, seg);
 	if (!(s->attrib & SVM_SELECTOR_P_MASK))
 		return false;
 	*type = s->attrib & SVM_SELECTOR_TYPE_MASK;
@@ -141,6 +155,45 @@ static __always_inline unsigned long iob_raw_rflags(struct kvm_vcpu *vcpu)
 			rflags &= ~X86_EFLAGS_RF;
 	}
 	return rflags;
+}
+
+/**
+ * iob_svm_exit_len() - the length of the IO instruction that exited
+ * @vcpu: the vCPU (SVM), in an IO exit
+ *
+ * From the next RIP the CPU gave (EXITINFO2, which io_interception()
+ * keeps in svm->next_rip; the NRIPS field where set), as
+ * svm_skip_emulated_instruction() takes it.
+ *
+ * Return: 0 when the two disagree or it is not one instruction's length.
+ */
+static __always_inline unsigned int iob_svm_exit_len(struct kvm_vcpu *vcpu)
+{
+	const struct vcpu_svm *svm = to_svm(vcpu);
+	u64 rip = kvm_rip_read(vcpu), next = svm->next_rip;
+
+	if (svm->vmcb->control.next_rip && svm->vmcb->control.next_rip != next)
+		return 0;
+	if (next <= rip || next - rip > IOB_MAX_INSN_LEN)
+		return 0;
+	return next - rip;
+}
+
+/**
+ * iob_out_7e_quirk() - does KVM retire this OUT before its exit?
+ * @vcpu: the vCPU
+ * @port: the OUT's port
+ *
+ * Under KVM_X86_QUIRK_OUT_7E_INC_RIP, KVM moves RIP past an OUT to port
+ * 0x7e before it exits to userspace (for old VMMs): such an OUT is left
+ * to KVM's own path.
+ *
+ * Return: true for such an OUT.
+ */
+static __always_inline bool iob_out_7e_quirk(struct kvm_vcpu *vcpu, u16 port)
+{
+	return port == 0x7e &&
+	       kvm_check_has_quirk(vcpu->kvm, KVM_X86_QUIRK_OUT_7E_INC_RIP);
 }
 
 #endif
