@@ -41,18 +41,20 @@
  * iob_retire_io_to() - move RIP past an IO instruction whose access is done
  * @vcpu: the vCPU, RIP at the instruction (or where userspace moved it
  *        with the same linear address)
- * @next: RIP of the instruction after it, an absolute address as the
- *        CPU's next RIP of an exit is
+ * @next: RIP of the instruction after it, as the vendor's skip would set
+ *        it: on SVM the absolute next RIP the CPU gives for an exit
  *
  * What kvm_skip_emulated_instruction() does after kvm_fast_pio(), with the
  * length known from the decode (KVM's vendor code takes it from the exit,
- * which only describes the instruction that exited): RIP, the PMU's
+ * which only describes the instruction that exited): RIP, on SVM the
+ * interrupt shadow cleared (svm_skip_emulated_instruction(): one that a
+ * VMM set with KVM_SET_VCPU_EVENTS during the access's exit goes, so that
+ * an NMI or interrupt due comes before the next instruction), the PMU's
  * instruction count, and single-step (#DB, or KVM_EXIT_DEBUG while
  * userspace single-steps the guest), which only a VMM that changed the
- * vCPU during a userspace exit can have turned on inside a block. The
- * interrupt shadow is left as it is: the instruction before was retired by
- * KVM, which cleared it, and a VMM that sets one with KVM_SET_VCPU_EVENTS
- * during the exit keeps it (Documentation/kvm_iobatch.rst).
+ * vCPU during a userspace exit can have turned on inside a block. (On VMX
+ * the shadow is the VMCS's, reachable only through kvm_x86_ops, which is
+ * not exported: a VMM-set one stays, Documentation/kvm_iobatch.rst.)
  *
  * Return: 1 to go on, 0 for a KVM_EXIT_DEBUG to userspace.
  */
@@ -63,6 +65,9 @@ int iob_retire_io_to(struct kvm_vcpu *vcpu, u64 next)
 	struct kvm_run *run = vcpu->run;
 
 	kvm_rip_write(vcpu, next);
+	if (boot_cpu_has(X86_FEATURE_SVM))
+		to_svm(vcpu)->vmcb->control.int_state &=
+			~SVM_INTERRUPT_SHADOW_MASK;
 	iob_pmu_insn_retired(vcpu);
 	if (likely(!(rflags & X86_EFLAGS_TF)))
 		return 1;
@@ -88,23 +93,6 @@ int iob_retire_io_to(struct kvm_vcpu *vcpu, u64 next)
 int iob_retire_io(struct kvm_vcpu *vcpu, unsigned int len)
 {
 	return iob_retire_io_to(vcpu, kvm_rip_read(vcpu) + len);
-}
-
-/**
- * iob_retire_exiting() - iob_retire_io() for the IO instruction that exited
- * @vcpu: the vCPU (SVM), RIP at the instruction
- * @len: its length, the one the CPU gave for the exit
- *
- * What kvm_skip_emulated_instruction() does on SVM: also the interrupt
- * shadow cleared (svm_skip_emulated_instruction()), which an instruction
- * that exited may have been in.
- *
- * Return: as iob_retire_io().
- */
-int iob_retire_exiting(struct kvm_vcpu *vcpu, unsigned int len)
-{
-	to_svm(vcpu)->vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
-	return iob_retire_io(vcpu, len);
 }
 
 /**

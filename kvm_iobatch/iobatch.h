@@ -600,7 +600,6 @@ static inline const struct iob_insn *iob_decode_ref(struct iob_vcpu *vs,
 int iob_decode_at(struct iob_vcpu *vs, unsigned int off,
 		  struct iob_insn *insn);
 void iob_exec_move(struct kvm_vcpu *vcpu, const struct iob_insn *insn);
-int iob_retire_exiting(struct kvm_vcpu *vcpu, unsigned int len);
 int iob_pio_user(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 		 u16 port, int in, unsigned long val);
 bool iob_exec_direct(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,

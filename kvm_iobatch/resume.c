@@ -44,20 +44,20 @@ static bool iob_vcpu_untouched(const struct iob_vcpu *vs)
  * the CPU gave for the exit, as an absolute address (a VMM that moved
  * CS's base and RIP so that the linear RIP stayed passed the RIP check),
  * reads the raw RFLAGS for single-step, and takes a VMCB that
- * KVM_SET_NESTED_STATE swapped in; else iob_retire_exiting(), the same
- * for RIP, CS and flags as they were at the exit. A later one to the
- * absolute next RIP the CPU would have given its own exit, with the
- * interrupt shadow as KVM's retirement of the instruction before left it
- * (iob_retire_io_to()).
+ * KVM_SET_NESTED_STATE swapped in; else iob_retire_io(), the same for
+ * RIP, CS and flags as they were at the exit. A later one as the vendor's
+ * skip would have retired it after an exit of its own: on SVM to the
+ * absolute next RIP the CPU would have given, on VMX by its length from
+ * RIP as it is now (skip_emulated_instruction() adds the exit's
+ * instruction length), the two alike unless userspace moved CS:IP.
  */
 static int iob_retire_pending(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			      bool first, bool untouched)
 {
 	if (first && !untouched)
 		return kvm_skip_emulated_instruction(vcpu);
-	if (first)
-		return iob_retire_exiting(vcpu, vs->io_len);
-	/* The next RIP its own exit would have had, as stock's */
+	if (first || !boot_cpu_has(X86_FEATURE_SVM))
+		return iob_retire_io(vcpu, vs->io_len);
 	return iob_retire_io_to(vcpu, vs->io_next);
 }
 

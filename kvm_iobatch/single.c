@@ -72,7 +72,7 @@ int iob_single_pio(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
 		if (dev && !kvm_io_bus_write(vcpu, KVM_PIO_BUS, port, size,
 					     &val)) {
 			iob_count(vs->vm, IOB_STAT_SINGLE_OWN, 1);
-			return iob_retire_exiting(vcpu, len);
+			return iob_retire_io(vcpu, len);
 		}
 	}
 	iob_pio_user(vcpu, vs, size, port, in, val);

@@ -61,6 +61,7 @@ enum edit {
 	EDIT_DIRTY,	/* start logging the guest's writes to RAM */
 	EDIT_ALIAS,	/* CS:IP moved, the same linear RIP */
 	EDIT_STEP_NOTF,	/* single-step on, KVM's TF cleared by KVM_SET_REGS */
+	EDIT_SHADOW_NMI,	/* an interrupt shadow and an NMI, by SET_VCPU_EVENTS */
 	EDIT_NR,
 };
 
@@ -81,6 +82,7 @@ static const char * const edit_names[EDIT_NR] = {
 	[EDIT_DIRTY] = "start dirty logging",
 	[EDIT_ALIAS] = "CS:IP alias",
 	[EDIT_STEP_NOTF] = "single-step, TF cleared",
+	[EDIT_SHADOW_NMI] = "interrupt shadow and NMI",
 };
 
 /*
@@ -268,6 +270,26 @@ static int edit_step_notf(struct vmm *vm)
 	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs);
 }
 
+/*
+ * An interrupt shadow (as after MOV SS) and a pending NMI, set with
+ * KVM_SET_VCPU_EVENTS as a VMM restoring saved state sets them. KVM's
+ * completion retires the access through the vendor's skip, which clears
+ * the shadow: the NMI comes before the next instruction. Kept, the shadow
+ * holds the NMI back one instruction, and the IRET frame on the stack
+ * (RAM) and the order of the accesses show it.
+ */
+static int edit_shadow_nmi(struct vmm *vm)
+{
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &ev))
+		return -1;
+	ev.flags |= KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING;
+	ev.interrupt.shadow = KVM_X86_SHADOW_INT_MOV_SS;
+	ev.nmi.pending = 1;
+	return ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev);
+}
+
 static int edit_vcpu(struct vmm *vm, enum edit edit)
 {
 	struct kvm_guest_debug dbg = {
@@ -294,6 +316,8 @@ static int edit_vcpu(struct vmm *vm, enum edit edit)
 		return edit_alias(vm);
 	case EDIT_STEP_NOTF:
 		return edit_step_notf(vm);
+	case EDIT_SHADOW_NMI:
+		return edit_shadow_nmi(vm);
 	default:
 		return edit_regs(vm, edit);
 	}
