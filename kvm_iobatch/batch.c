@@ -400,6 +400,8 @@ static noinline int iob_handle_pio(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 		vs = iob_vcpu_get(vm, vcpu);
 	if (!vs)
 		return IOB_PASS;
+	/* The guest ran: it may have changed its translations */
+	vs->xl_ok = false;
 
 	size = iob_find_block(vcpu, vm, vs, &w, avail, &kept);
 	/* A back-off that starts here passes this exit, not the single memo */

@@ -255,7 +255,8 @@ bool iob_ram_write(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
  * Guest RAM at @gpa against @buf, read in place through the memslot's
  * user mapping, 8 bytes at a time: no copy, and one user access window.
  * (A copy of a variable length goes through the hardened-usercopy checks
- * of its destination, and costs more than the compare.) @len >= 8.
+ * of its destination, and costs more than the compare.) Byte by byte
+ * when @len < 8.
  * Return: 1 equal, 0 different or unreadable, -1 not mapped here.
  */
 static int iob_ram_equal(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
@@ -270,6 +271,17 @@ static int iob_ram_equal(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		return -1;
 	if (!user_access_begin(p, len))
 		return 0;
+	if (len < 8) {
+		u8 b;
+
+		for (i = 0; i < len; i++) {
+			unsafe_get_user(b, p + i, fault);
+			if (b != buf[i])
+				goto differ;
+		}
+		user_access_end();
+		return 1;
+	}
 	for (i = 0; i + 8 <= len; i += 8) {
 		unsafe_get_user(word, (const u64 __user *)(p + i), fault);
 		if (word != get_unaligned((const u64 *)(buf + i)))
@@ -289,19 +301,45 @@ fault:
 	return 0;
 }
 
+/*
+ * The guest physical address of @lin, as kvm_read_guest_virt() translates
+ * it (the guest's page tables, the vCPU's privilege), or the vCPU's last
+ * translation of that page while @vs->xl_ok says the guest's TLB would
+ * still hold it (a walk cost about 900 instructions; a 64-bit kernel's
+ * block compares its code at every start and every resume).
+ */
+static gpa_t iob_guest_gpa(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			   u64 lin)
+{
+	u64 gen = kvm_memslots(vcpu->kvm)->generation;
+	struct x86_exception e;
+	gpa_t gpa;
+
+	if (!is_paging(vcpu))
+		return lin;
+	if (vs->xl_ok && vs->xl_lin == (lin & PAGE_MASK) && vs->xl_gen == gen)
+		return vs->xl_gpa | offset_in_page(lin);
+	gpa = kvm_mmu_gva_to_gpa_read(vcpu, lin, &e);
+	vs->xl_ok = gpa != INVALID_GPA;
+	vs->xl_lin = lin & PAGE_MASK;
+	vs->xl_gpa = gpa & PAGE_MASK;
+	vs->xl_gen = gen;
+	return gpa;
+}
+
 /**
  * iob_guest_equal() - do the guest's bytes at @lin equal @buf
  * @vcpu: the vCPU
- * @vs: its block state (iob_ram_hva())
+ * @vs: its block state (iob_ram_hva(); its translation, iob_guest_gpa())
  * @lin: guest linear address
  * @buf: the bytes expected
  * @len: bytes, within one guest page
- * @copied: set when the bytes had to be copied although there is no
- *          paging and @len allowed the compare in place (no mapping: SMM,
- *          MMIO); left alone otherwise
+ * @copied: set when the bytes had to be copied although @len allowed the
+ *          compare in place (no mapping: SMM, MMIO); left alone otherwise
  *
- * What iob_guest_read() and a compare would say, without the copy where
- * there is no paging.
+ * What iob_guest_read() and a compare would say, without the copy: the
+ * bytes at @lin's guest physical address compared where the guest page
+ * is mapped.
  *
  * Return: true when all @len bytes could be read and are equal.
  */
@@ -310,11 +348,14 @@ bool iob_guest_equal(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 lin,
 {
 	u8 now[IOB_MAX_INSN_LEN * 4];
 	unsigned int n;
+	gpa_t gpa;
 	int r;
 
-	if (!is_paging(vcpu) && len >= 8 &&
-	    offset_in_page(lin) + len <= PAGE_SIZE) {
-		r = iob_ram_equal(vcpu, vs, lin, buf, len);
+	if (len && offset_in_page(lin) + len <= PAGE_SIZE) {
+		gpa = iob_guest_gpa(vcpu, vs, lin);
+		if (gpa == INVALID_GPA)
+			return false;
+		r = iob_ram_equal(vcpu, vs, gpa, buf, len);
 		if (r >= 0)
 			return r;
 		*copied = true;
@@ -488,6 +529,51 @@ bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 		return true;
 	return READ_ONCE(vcpu->run->request_interrupt_window) &&
 	       !pic_in_kernel(vcpu->kvm);
+}
+
+/* Requests that only keep time: KVM raises some at every KVM_RUN */
+#define IOB_TIME_REQS (IOB_REQ(KVM_REQ_MIGRATE_TIMER) |		\
+		       IOB_REQ(KVM_REQ_CLOCK_UPDATE) |		\
+		       IOB_REQ(KVM_REQ_STEAL_UPDATE) |		\
+		       IOB_REQ(KVM_REQ_GLOBAL_CLOCK_UPDATE) |	\
+		       IOB_REQ(KVM_REQ_MASTERCLOCK_UPDATE))
+
+/**
+ * iob_guest_tlb_kept() - would the guest's TLB still hold what it held
+ * @vcpu: the vCPU, in KVM_RUN after a userspace exit inside a block (the
+ *        guest did not run since its block's code was last compared)
+ *
+ * The CPU keeps the guest's translations across a VM exit and entry
+ * (ASIDs, VPIDs): a VMM's exit to userspace flushes nothing by itself.
+ * KVM flushes at the next entry for a request (a remote or local flush,
+ * a new MMU root: any request but time keeping is taken as one), and for
+ * a paravirtual flush that another vCPU asked for in the guest's steal
+ * time record (KVM_VCPU_FLUSH_TLB, which it sets only while KVM reports
+ * this vCPU preempted; record_steal_time() flushes). Userspace writes to
+ * the vCPU's state (a new CR3) are the caller's to check.
+ *
+ * Return: true when none of those would flush it.
+ */
+bool iob_guest_tlb_kept(struct kvm_vcpu *vcpu)
+{
+	struct gfn_to_hva_cache *ghc = &vcpu->arch.st.cache;
+	u64 msr = vcpu->arch.st.msr_val;
+	u8 __user *p;
+	u8 st;
+
+	if (READ_ONCE(vcpu->requests) & ~IOB_TIME_REQS)
+		return false;
+	if (!(msr & KVM_MSR_ENABLED))
+		return true;
+	if (vcpu->arch.st.preempted ||
+	    ghc->generation != kvm_memslots(vcpu->kvm)->generation ||
+	    ghc->gpa != (msr & KVM_STEAL_VALID_BITS) ||
+	    kvm_is_error_hva(ghc->hva) || !ghc->memslot)
+		return false;
+	p = (u8 __user *)ghc->hva + offsetof(struct kvm_steal_time, preempted);
+	if (get_user(st, p))
+		return false;
+	return !(st & KVM_VCPU_FLUSH_TLB);
 }
 
 /**

@@ -290,6 +290,14 @@ struct iob_code {
  * @ram: the last two guest pages the vCPU's blocks read or wrote in
  *       place (guest.c, iob_ram_hva()); @ram_next: the one to replace
  * @ram_next: see @ram
+ * @xl_lin: the guest page (linear) of the block's last code compare
+ *          (guest.c, iob_guest_equal()); @xl_ok: @xl_gpa is its guest
+ *          physical page, valid while nothing since can have flushed the
+ *          guest's TLB (iob_guest_tlb_kept()); @xl_gen: the memslots'
+ *          generation then
+ * @xl_gpa: see @xl_lin
+ * @xl_gen: see @xl_lin
+ * @xl_ok: see @xl_lin
  * @memo: the RIPs of the vCPU's last two exits with no block to run,
  *        newest first, and how many exits at each are still passed to KVM
  *        without a lookup (batch.c)
@@ -343,6 +351,10 @@ struct iob_vcpu {
 	u64 writes;
 	struct iob_ram_page ram[2];
 	unsigned int ram_next;
+	u64 xl_lin;
+	u64 xl_gpa;
+	u64 xl_gen;
+	bool xl_ok;
 	bool trace;
 	unsigned long rip0;
 	unsigned int n_run;
@@ -535,6 +547,7 @@ bool iob_ram_write(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, u64 gpa,
 bool iob_guest_readable(struct kvm_vcpu *vcpu);
 bool iob_guest_batchable(struct kvm_vcpu *vcpu);
 bool iob_guest_event_pending(struct kvm_vcpu *vcpu);
+bool iob_guest_tlb_kept(struct kvm_vcpu *vcpu);
 bool iob_guest_event_after_direct(struct kvm_vcpu *vcpu);
 
 /* batch.c */

@@ -128,6 +128,9 @@ static bool iob_may_resume(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	    (!iob_guest_where(vcpu, &w) || w.lin != vs->lin + vs->off ||
 	     w.mode != vs->mode))
 		return false;
+	/* The code's translation is kept only as the guest's TLB keeps it */
+	if (!untouched || !iob_guest_tlb_kept(vcpu))
+		vs->xl_ok = false;
 	/* A trace may run any of its bytes again, a line only the rest */
 	return iob_block_unchanged(vcpu, vs, vs->trace ? 0 : vs->off);
 }

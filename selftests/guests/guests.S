@@ -725,4 +725,31 @@ GUEST(long)
 	jnz	1b
 	hlt
 END(long)
+
+/*
+ * For xlat_test: a 64-bit block around a userspace IN (access 1) at which
+ * the VMM maps the code page elsewhere (a copy whose OUTs to 0x98 go to
+ * 0x9b): a new CR3, or a rewritten page table entry with a paravirtual
+ * TLB flush asked for. Access n of a round: 0 OUT, 1 IN, 2 OUT, 3 IN,
+ * 4 OUT. With R8 set, the guest itself maps it so after round 1: R8 into
+ * the page table entry at R9, then INVLPG of R10 (which ends the trace).
+ */
+GUEST(xlat)
+	mov	$2, %ecx
+1:	mov	$0x11, %al
+	out	%al, $0x80
+	in	$0x99, %al
+	add	%al, %bl
+	out	%al, $0x98
+	in	$0x99, %al
+	out	%al, $0x98
+	test	%r8, %r8
+	jz	2f
+	mov	%r8, (%r9)
+	invlpg	(%r10)
+	xor	%r8d, %r8d
+2:	dec	%ecx
+	jnz	1b
+	out	%al, $0xf4
+END(xlat)
 	.section .note.GNU-stack, "", @progbits

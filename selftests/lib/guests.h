@@ -40,6 +40,7 @@ GUEST_DECL(fold_if);
 GUEST_DECL(fold_kern);
 GUEST_DECL(editf);
 GUEST_DECL(edits);
+GUEST_DECL(xlat);
 GUEST_DECL(foldlong);
 
 /**
