@@ -297,8 +297,9 @@ static int iob_exec_cut(struct iob_vm *vm, struct iob_vcpu *vs)
  * @vs: the block
  * @from: offset of the first byte to compare
  *
- * Reads through the guest's page tables as an instruction fetch at those
- * addresses would now, so a write through any alias is seen.
+ * Reads the guest physical page an instruction fetch at those addresses
+ * would read now (the block's translation, kept as the guest's TLB keeps
+ * it: guest.c), so a write through any alias is seen.
  *
  * Return: true when the guest bytes from @from to the end equal vs->code->buf.
  */
