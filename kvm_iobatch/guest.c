@@ -301,12 +301,89 @@ fault:
 	return 0;
 }
 
+/* The inputs of a walk besides the entries read (struct iob_xl_chain) */
+static bool iob_xl_inputs_same(struct kvm_vcpu *vcpu,
+			       const struct iob_xl_chain *c, u64 gen)
+{
+	return c->gen == gen && c->cr3 == kvm_read_cr3(vcpu) &&
+	       c->role == vcpu->arch.walk_mmu->cpu_role.as_u64 &&
+	       c->pkru == vcpu->arch.pkru && c->cpl == iob_cpl(vcpu) &&
+	       c->ac == !!(iob_rflags(vcpu) & X86_EFLAGS_AC);
+}
+
+/*
+ * Would a walk of the guest's page tables give what the recorded one
+ * gave? It reads the same entries, each as it was then, with the same
+ * inputs: it is the same walk, and sets no accessed bit (the first did).
+ */
+static bool iob_xl_chain_holds(struct kvm_vcpu *vcpu,
+			       const struct iob_xl_chain *c, u64 gen)
+{
+	unsigned int i;
+	u64 e;
+
+	if (!c->n || !iob_xl_inputs_same(vcpu, c, gen))
+		return false;
+	for (i = 0; i < c->n; i++)
+		if (get_user(e, (const u64 __user *)c->hva[i]) ||
+		    e != c->val[i])
+			return false;
+	return true;
+}
+
+/*
+ * Record the entries that translated @lin to @gpa (KVM's walk, just
+ * done): 4-level paging only, and only when reading them the way the
+ * walker does leads to @gpa's page too (else nothing is recorded).
+ */
+static void iob_xl_chain_take(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+			      u64 lin, gpa_t gpa, u64 gen)
+{
+	struct iob_xl_chain *c = &vs->xc;
+	u64 table, e, size, mask = GENMASK_ULL(51, PAGE_SHIFT);
+	unsigned int level, n = 0;
+	unsigned long hva;
+
+	c->n = 0;
+	if (gpa == INVALID_GPA || !is_long_mode(vcpu) ||
+	    kvm_read_cr4_bits(vcpu, X86_CR4_LA57))
+		return;
+	table = kvm_read_cr3(vcpu) & mask;
+	for (level = 4; level; level--) {
+		hva = iob_ram_hva(vcpu, vs, table +
+				  ((lin >> (PAGE_SHIFT + 9 * (level - 1))) &
+				   511) * 8, false, NULL);
+		if (kvm_is_error_hva(hva) ||
+		    get_user(e, (const u64 __user *)hva) ||
+		    !(e & _PAGE_PRESENT))
+			return;
+		c->hva[n] = hva;
+		c->val[n++] = e;
+		size = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+		if (level == 1 || (level <= 3 && (e & _PAGE_PSE)))
+			break;
+		table = e & mask;
+	}
+	if (((e & mask & ~(size - 1)) | (lin & (size - 1) & PAGE_MASK)) !=
+	    (gpa & PAGE_MASK))
+		return;
+	c->cr3 = kvm_read_cr3(vcpu);
+	c->role = vcpu->arch.walk_mmu->cpu_role.as_u64;
+	c->gen = gen;
+	c->pkru = vcpu->arch.pkru;
+	c->cpl = iob_cpl(vcpu);
+	c->ac = !!(iob_rflags(vcpu) & X86_EFLAGS_AC);
+	c->n = n;
+}
+
 /*
  * The guest physical address of @lin, as kvm_read_guest_virt() translates
- * it (the guest's page tables, the vCPU's privilege), or the vCPU's last
- * translation of that page while @vs->xl_ok says the guest's TLB would
- * still hold it (a walk cost about 900 instructions; a 64-bit kernel's
- * block compares its code at every start and every resume).
+ * it (the guest's page tables, the vCPU's privilege). A walk costs about
+ * 900 instructions, and a 64-bit kernel's block compares its code at
+ * every start and every resume: the vCPU's last translation of that page
+ * is taken while @vs->xl_ok says the guest's TLB would still hold it (no
+ * guest instruction ran since, nothing flushed), and at a block start
+ * while the page table entries it came from read the same (about 100).
  */
 static gpa_t iob_guest_gpa(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 			   u64 lin)
@@ -317,13 +394,17 @@ static gpa_t iob_guest_gpa(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 
 	if (!is_paging(vcpu))
 		return lin;
-	if (vs->xl_ok && vs->xl_lin == (lin & PAGE_MASK) && vs->xl_gen == gen)
+	if (vs->xl_lin == (lin & PAGE_MASK) && vs->xl_gen == gen &&
+	    (vs->xl_ok || iob_xl_chain_holds(vcpu, &vs->xc, gen))) {
+		vs->xl_ok = true;
 		return vs->xl_gpa | offset_in_page(lin);
+	}
 	gpa = kvm_mmu_gva_to_gpa_read(vcpu, lin, &e);
 	vs->xl_ok = gpa != INVALID_GPA;
 	vs->xl_lin = lin & PAGE_MASK;
 	vs->xl_gpa = gpa & PAGE_MASK;
 	vs->xl_gen = gen;
+	iob_xl_chain_take(vcpu, vs, lin, gpa, gen);
 	return gpa;
 }
 

@@ -222,6 +222,30 @@ struct iob_ram_page {
 	bool dirty_log;
 };
 
+/**
+ * struct iob_xl_chain - a walk of the guest's 4-level page tables
+ * @hva: where each entry read, PML4E first, is mapped in the VMM
+ * @val: its value after the walk (accessed bits set by KVM's walker)
+ * @n: entries (1 to 4); 0: none recorded
+ * @cr3: the guest's CR3
+ * @role: the walk MMU's CPU role (CR0, CR4, EFER bits; SMM)
+ * @gen: the memslots' generation (@hva holds while it is the same)
+ * @pkru: the guest's PKRU
+ * @cpl: its CPL (a user or a supervisor read)
+ * @ac: its RFLAGS.AC (SMAP)
+ */
+struct iob_xl_chain {
+	unsigned long hva[4];
+	u64 val[4];
+	unsigned int n;
+	u64 cr3;
+	u64 role;
+	u64 gen;
+	u32 pkru;
+	u8 cpl;
+	bool ac;
+};
+
 /*
  * Blocks whose bytes and decodes a vCPU keeps (struct iob_vcpu, @codes).
  * SeaVGABIOS's teletype takes turns between more than two per character:
@@ -298,6 +322,9 @@ struct iob_code {
  * @xl_gpa: see @xl_lin
  * @xl_gen: see @xl_lin
  * @xl_ok: see @xl_lin
+ * @xc: the page table entries of @xl_lin's last walk (4-level paging),
+ *      where they are mapped, and what else that walk depended on: while
+ *      all are the same, a walk gives the same (guest.c, iob_xl_chain_*)
  * @memo: the RIPs of the vCPU's last two exits with no block to run,
  *        newest first, and how many exits at each are still passed to KVM
  *        without a lookup (batch.c)
@@ -355,6 +382,7 @@ struct iob_vcpu {
 	u64 xl_gpa;
 	u64 xl_gen;
 	bool xl_ok;
+	struct iob_xl_chain xc;
 	bool trace;
 	unsigned long rip0;
 	unsigned int n_run;

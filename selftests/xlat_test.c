@@ -25,8 +25,9 @@
  *   carries out (record_steal_time()).
  *
  * And the guest maps it there itself between two rounds (the entry
- * rewritten, INVLPG): the next block start must walk again, the guest
- * having run. A module that compared at the kept translation would run
+ * rewritten, INVLPG; or a new CR3): the next block start must walk again
+ * (the module walks at a block start only when its last walk's page
+ * table entries, CR3 or mode changed). A module that compared at the kept translation would run
  * the old code on (OUTs to 0x98) where stock KVM runs the copy.
  */
 #include <errno.h>
@@ -59,6 +60,7 @@ enum edit {
 	EDIT_CR3,	/* KVM_SET_SREGS: CR3 of tables B */
 	EDIT_PVFLUSH,	/* PT A's entry rewritten, a PV TLB flush asked for */
 	EDIT_INVLPG,	/* the guest rewrites it after round 1, INVLPG */
+	EDIT_GUEST_CR3,	/* the guest loads CR3 of tables B after round 1 */
 	EDIT_NR,
 };
 
@@ -67,6 +69,7 @@ static const char * const edit_names[EDIT_NR] = {
 	[EDIT_CR3] = "new CR3 at access 1",
 	[EDIT_PVFLUSH] = "PTE rewritten, PV TLB flush at access 1",
 	[EDIT_INVLPG] = "guest rewrites the PTE and INVLPGs after round 1",
+	[EDIT_GUEST_CR3] = "guest loads a new CR3 after round 1",
 };
 
 struct scenario {
@@ -103,7 +106,7 @@ static int set_msr(struct vmm *vm, uint32_t index, uint64_t data)
 
 /*
  * Tables A and B, the code's copy, CR3 of A, steal time on; for
- * EDIT_INVLPG the guest's R8-R10 (guests.S, "xlat")
+ * EDIT_INVLPG and EDIT_GUEST_CR3 the guest's R8-R11 (guests.S, "xlat")
  */
 static int setup(struct vmm *vm, enum edit edit)
 {
@@ -112,12 +115,16 @@ static int setup(struct vmm *vm, enum edit edit)
 	struct kvm_regs regs;
 	unsigned int i;
 
-	if (edit == EDIT_INVLPG) {
+	if (edit == EDIT_INVLPG || edit == EDIT_GUEST_CR3) {
 		if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs))
 			return -1;
-		regs.r8 = COPY_GPA | PTE_P_RW;
-		regs.r9 = PT_A_GPA + 3 * 4096 + 8;	/* PT A's entry 1 */
-		regs.r10 = VMM_CODE_GPA;
+		if (edit == EDIT_INVLPG) {
+			regs.r8 = COPY_GPA | PTE_P_RW;
+			regs.r9 = PT_A_GPA + 3 * 4096 + 8;	/* PT A's entry 1 */
+			regs.r10 = VMM_CODE_GPA;
+		} else {
+			regs.r11 = PT_B_GPA;
+		}
 		if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
 			return -1;
 	}
@@ -164,7 +171,7 @@ static int xlat_on_exit(struct vmm *vm)
 
 	if (vm->run->exit_reason != KVM_EXIT_IO)
 		return -1;
-	if (sc->edit == EDIT_INVLPG)
+	if (sc->edit == EDIT_INVLPG || sc->edit == EDIT_GUEST_CR3)
 		sc->done = true;	/* the guest's own edit */
 	if (sc->done || vm->n_io != 1)
 		return 0;

@@ -732,7 +732,8 @@ END(long)
  * 0x9b): a new CR3, or a rewritten page table entry with a paravirtual
  * TLB flush asked for. Access n of a round: 0 OUT, 1 IN, 2 OUT, 3 IN,
  * 4 OUT. With R8 set, the guest itself maps it so after round 1: R8 into
- * the page table entry at R9, then INVLPG of R10 (which ends the trace).
+ * the page table entry at R9, then INVLPG of R10 (which ends the trace);
+ * with R11 set, by loading CR3 with it.
  */
 GUEST(xlat)
 	mov	$2, %ecx
@@ -748,7 +749,11 @@ GUEST(xlat)
 	mov	%r8, (%r9)
 	invlpg	(%r10)
 	xor	%r8d, %r8d
-2:	dec	%ecx
+2:	test	%r11, %r11
+	jz	3f
+	mov	%r11, %cr3
+	xor	%r11d, %r11d
+3:	dec	%ecx
 	jnz	1b
 	out	%al, $0xf4
 END(xlat)
