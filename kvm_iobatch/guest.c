@@ -503,17 +503,20 @@ bool iob_guest_batchable(struct kvm_vcpu *vcpu)
 
 #define IOB_REQ(r) BIT_ULL((r) & KVM_REQUEST_MASK)
 
+/* Requests that only keep time: KVM raises some at every KVM_RUN */
+#define IOB_TIME_REQS (IOB_REQ(KVM_REQ_MIGRATE_TIMER) |		\
+		       IOB_REQ(KVM_REQ_CLOCK_UPDATE) |		\
+		       IOB_REQ(KVM_REQ_STEAL_UPDATE) |		\
+		       IOB_REQ(KVM_REQ_GLOBAL_CLOCK_UPDATE) |	\
+		       IOB_REQ(KVM_REQ_MASTERCLOCK_UPDATE))
+
 /*
  * Requests that are KVM's own bookkeeping, not guest-visible events: KVM
  * raises some on every KVM_RUN (vcpu_load), and none of them changes what
  * a register-only instruction or a port access does. Any other request
  * ends a block.
  */
-#define IOB_HARMLESS_REQS (IOB_REQ(KVM_REQ_MIGRATE_TIMER) |		\
-			   IOB_REQ(KVM_REQ_CLOCK_UPDATE) |		\
-			   IOB_REQ(KVM_REQ_STEAL_UPDATE) |		\
-			   IOB_REQ(KVM_REQ_GLOBAL_CLOCK_UPDATE) |	\
-			   IOB_REQ(KVM_REQ_MASTERCLOCK_UPDATE) |	\
+#define IOB_HARMLESS_REQS (IOB_TIME_REQS |				\
 			   IOB_REQ(KVM_REQ_TLB_FLUSH) |			\
 			   IOB_REQ(KVM_REQ_TLB_FLUSH_CURRENT) |		\
 			   IOB_REQ(KVM_REQ_TLB_FLUSH_GUEST) |		\
@@ -611,13 +614,6 @@ bool iob_guest_event_pending(struct kvm_vcpu *vcpu)
 	return READ_ONCE(vcpu->run->request_interrupt_window) &&
 	       !pic_in_kernel(vcpu->kvm);
 }
-
-/* Requests that only keep time: KVM raises some at every KVM_RUN */
-#define IOB_TIME_REQS (IOB_REQ(KVM_REQ_MIGRATE_TIMER) |		\
-		       IOB_REQ(KVM_REQ_CLOCK_UPDATE) |		\
-		       IOB_REQ(KVM_REQ_STEAL_UPDATE) |		\
-		       IOB_REQ(KVM_REQ_GLOBAL_CLOCK_UPDATE) |	\
-		       IOB_REQ(KVM_REQ_MASTERCLOCK_UPDATE))
 
 /**
  * iob_guest_tlb_kept() - would the guest's TLB still hold what it held
