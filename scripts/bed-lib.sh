@@ -13,7 +13,8 @@
 #               (/lib/modules/$KVER/kernel)
 #
 # With BED_KERNEL=debug, all of them point at the debug kernel built by
-# scripts/debug-kernel (under /var/cache/kvm-iobatch/debug-kernel); it must
+# scripts/debug-kernel for series BED_KSERIES (default 6.1, under
+# /var/cache/kvm-iobatch/debug-kernel; 6.12: debug-kernel-6.12); it must
 # have been built already.  BED_KERNEL unset or "stock": Debian's kernel.
 
 bed_pick_kver() {
