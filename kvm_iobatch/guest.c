@@ -301,14 +301,14 @@ fault:
 	return 0;
 }
 
-/* The inputs of a walk besides the entries read (struct iob_xl_chain) */
-static bool iob_xl_inputs_same(struct kvm_vcpu *vcpu,
-			       const struct iob_xl_chain *c, u64 gen)
+/* The inputs of a walk besides the entries read, as they are now */
+static void iob_xl_inputs_now(struct kvm_vcpu *vcpu, struct iob_xl_inputs *in)
 {
-	return c->gen == gen && c->cr3 == kvm_read_cr3(vcpu) &&
-	       c->role == vcpu->arch.walk_mmu->cpu_role.as_u64 &&
-	       c->pkru == vcpu->arch.pkru && c->cpl == iob_cpl(vcpu) &&
-	       c->ac == !!(iob_rflags(vcpu) & X86_EFLAGS_AC);
+	BUILD_BUG_ON(sizeof(*in) != 2 * sizeof(u64) + 2 * sizeof(u32));
+	in->cr3 = kvm_read_cr3(vcpu);
+	in->role = vcpu->arch.walk_mmu->cpu_role.as_u64;
+	in->pkru = vcpu->arch.pkru;
+	in->priv = iob_cpl(vcpu) | !!(iob_rflags(vcpu) & X86_EFLAGS_AC) << 2;
 }
 
 /*
@@ -317,12 +317,16 @@ static bool iob_xl_inputs_same(struct kvm_vcpu *vcpu,
  * inputs: it is the same walk, and sets no accessed bit (the first did).
  */
 static bool iob_xl_chain_holds(struct kvm_vcpu *vcpu,
-			       const struct iob_xl_chain *c, u64 gen)
+			       const struct iob_xl_chain *c)
 {
+	struct iob_xl_inputs now;
 	unsigned int i;
 	u64 e;
 
-	if (!c->n || !iob_xl_inputs_same(vcpu, c, gen))
+	if (!c->n)
+		return false;
+	iob_xl_inputs_now(vcpu, &now);
+	if (memcmp(&now, &c->in, sizeof(now)))
 		return false;
 	for (i = 0; i < c->n; i++)
 		if (get_user(e, (const u64 __user *)c->hva[i]) ||
@@ -337,7 +341,7 @@ static bool iob_xl_chain_holds(struct kvm_vcpu *vcpu,
  * walker does leads to @gpa's page too (else nothing is recorded).
  */
 static void iob_xl_chain_take(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
-			      u64 lin, gpa_t gpa, u64 gen)
+			      u64 lin, gpa_t gpa)
 {
 	struct iob_xl_chain *c = &vs->xc;
 	u64 table, e, size, mask = GENMASK_ULL(51, PAGE_SHIFT);
@@ -367,12 +371,7 @@ static void iob_xl_chain_take(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	if (((e & mask & ~(size - 1)) | (lin & (size - 1) & PAGE_MASK)) !=
 	    (gpa & PAGE_MASK))
 		return;
-	c->cr3 = kvm_read_cr3(vcpu);
-	c->role = vcpu->arch.walk_mmu->cpu_role.as_u64;
-	c->gen = gen;
-	c->pkru = vcpu->arch.pkru;
-	c->cpl = iob_cpl(vcpu);
-	c->ac = !!(iob_rflags(vcpu) & X86_EFLAGS_AC);
+	iob_xl_inputs_now(vcpu, &c->in);
 	c->n = n;
 }
 
@@ -395,7 +394,7 @@ static gpa_t iob_guest_gpa(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	if (!is_paging(vcpu))
 		return lin;
 	if (vs->xl_lin == (lin & PAGE_MASK) && vs->xl_gen == gen &&
-	    (vs->xl_ok || iob_xl_chain_holds(vcpu, &vs->xc, gen))) {
+	    (vs->xl_ok || iob_xl_chain_holds(vcpu, &vs->xc))) {
 		vs->xl_ok = true;
 		return vs->xl_gpa | offset_in_page(lin);
 	}
@@ -404,7 +403,7 @@ static gpa_t iob_guest_gpa(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 	vs->xl_lin = lin & PAGE_MASK;
 	vs->xl_gpa = gpa & PAGE_MASK;
 	vs->xl_gen = gen;
-	iob_xl_chain_take(vcpu, vs, lin, gpa, gen);
+	iob_xl_chain_take(vcpu, vs, lin, gpa);
 	return gpa;
 }
 

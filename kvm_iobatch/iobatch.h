@@ -223,27 +223,36 @@ struct iob_ram_page {
 };
 
 /**
- * struct iob_xl_chain - a walk of the guest's 4-level page tables
- * @hva: where each entry read, PML4E first, is mapped in the VMM
- * @val: its value after the walk (accessed bits set by KVM's walker)
- * @n: entries (1 to 4); 0: none recorded
+ * struct iob_xl_inputs - what a walk of the guest's page tables depends on
+ * besides the entries it reads (and the memslots: @iob_vcpu.xl_gen)
  * @cr3: the guest's CR3
  * @role: the walk MMU's CPU role (CR0, CR4, EFER bits; SMM)
- * @gen: the memslots' generation (@hva holds while it is the same)
  * @pkru: the guest's PKRU
- * @cpl: its CPL (a user or a supervisor read)
- * @ac: its RFLAGS.AC (SMAP)
+ * @priv: its CPL (a user or a supervisor read), plus RFLAGS.AC (SMAP)
+ *        shifted left by 2
+ *
+ * No padding: it is compared with memcmp() (guest.c).
+ */
+struct iob_xl_inputs {
+	u64 cr3;
+	u64 role;
+	u32 pkru;
+	u32 priv;
+};
+
+/**
+ * struct iob_xl_chain - a walk of the guest's 4-level page tables
+ * @hva: where each entry read, PML4E first, is mapped in the VMM (holds
+ *       while the memslots' generation is @iob_vcpu.xl_gen)
+ * @val: its value after the walk (accessed bits set by KVM's walker)
+ * @n: entries (1 to 4); 0: none recorded
+ * @in: the walk's other inputs
  */
 struct iob_xl_chain {
 	unsigned long hva[4];
 	u64 val[4];
 	unsigned int n;
-	u64 cr3;
-	u64 role;
-	u64 gen;
-	u32 pkru;
-	u8 cpl;
-	bool ac;
+	struct iob_xl_inputs in;
 };
 
 /*
