@@ -357,9 +357,16 @@ static void iob_xl_chain_take(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
 		hva = iob_ram_hva(vcpu, vs, table +
 				  ((lin >> (PAGE_SHIFT + 9 * (level - 1))) &
 				   511) * 8, false, NULL);
+		/*
+		 * Read after KVM's walk, so another vCPU may have written it
+		 * since: only an entry that walk would leave as it is (its
+		 * accessed bit set) and that maps a table or a 2M/1G page.
+		 */
 		if (kvm_is_error_hva(hva) ||
 		    get_user(e, (const u64 __user *)hva) ||
-		    !(e & _PAGE_PRESENT))
+		    (e & (_PAGE_PRESENT | _PAGE_ACCESSED)) !=
+		    (_PAGE_PRESENT | _PAGE_ACCESSED) ||
+		    (level == 4 && (e & _PAGE_PSE)))
 			return;
 		c->hva[n] = hva;
 		c->val[n++] = e;
@@ -513,12 +520,17 @@ bool iob_guest_batchable(struct kvm_vcpu *vcpu)
  * Requests that are KVM's own bookkeeping, not guest-visible events: KVM
  * raises some on every KVM_RUN (vcpu_load), and none of them changes what
  * a register-only instruction or a port access does. Any other request
- * ends a block.
+ * ends a block. Not KVM_REQ_TLB_FLUSH_GUEST: on 6.1 another vCPU's
+ * Hyper-V flush hypercall raises it and returns without waiting for a
+ * vCPU outside guest mode, which on stock KVM flushes before it runs
+ * another guest instruction; a block that went on would fetch its code
+ * through the translation it kept (6.12 raises KVM_REQ_HV_TLB_FLUSH,
+ * also not here). Nothing else raises it inside a block: the guest's
+ * CR and INVPCID writes that do are not run by the module.
  */
 #define IOB_HARMLESS_REQS (IOB_TIME_REQS |				\
 			   IOB_REQ(KVM_REQ_TLB_FLUSH) |			\
 			   IOB_REQ(KVM_REQ_TLB_FLUSH_CURRENT) |		\
-			   IOB_REQ(KVM_REQ_TLB_FLUSH_GUEST) |		\
 			   IOB_REQ(KVM_REQ_LOAD_MMU_PGD) |		\
 			   IOB_REQ(KVM_REQ_MMU_SYNC) |			\
 			   IOB_REQ(KVM_REQ_MMU_FREE_OBSOLETE_ROOTS) |	\
