@@ -197,10 +197,13 @@ struct iob_desc {
  * struct iob_memo - a RIP where the vCPU found no block to run
  * @rip: the RIP
  * @left: exits there still passed to KVM without a lookup
+ * @to_kvm: an in-kernel device took the IN there (single.c): the next
+ *          exits go to kvm_fast_pio() without the bus search
  */
 struct iob_memo {
 	unsigned long rip;
 	unsigned int left;
+	bool to_kvm;
 };
 
 /**
@@ -666,8 +669,8 @@ void iob_fold_outs(struct kvm_vcpu *vcpu, struct iob_vm *vm,
 void iob_resume_after_userspace(struct kvm_vcpu *vcpu, struct iob_vcpu *vs);
 
 /* single.c */
-int iob_single_pio(struct kvm_vcpu *vcpu, struct iob_vcpu *vs, int size,
-		   u16 port, int in);
+int iob_single_pio(struct kvm_vcpu *vcpu, struct iob_vcpu *vs,
+		   struct iob_memo *m, int size, u16 port, int in);
 
 /* hook_entry.S: not C functions, do not call these two */
 void iob_pio_entry(void);

@@ -394,6 +394,39 @@ GUEST(single)
 END(single)
 
 /*
+ * The in-kernel PIC's mask register, written and read back by lone IO
+ * instructions (16 rounds of ALU work apart: no block): the memo passes
+ * them, the OUT through the module's bus write, the IN (a device takes
+ * it) to kvm_fast_pio(), after the first one without asking the bus
+ * (struct iob_memo, to_kvm). BX sums what the INs read.
+ */
+GUEST(pic_in)
+	mov	$40, %cx
+	xor	%bx, %bx
+	mov	$0x1234, %si
+1:	mov	%cl, %al
+	out	%al, $0x21
+	mov	$16, %di
+2:	add	%si, %bx
+	ror	$1, %bx
+	imul	%si, %bx
+	dec	%di
+	jnz	2b
+	in	$0x21, %al
+	add	%ax, %bx
+	mov	$16, %di
+3:	add	%si, %bx
+	rol	$3, %bx
+	imul	%si, %bx
+	dec	%di
+	jnz	3b
+	dec	%cx
+	jnz	1b
+	mov	$1, %al		/* HLT stays in the kernel with its irqchip */
+	out	%al, $0xf4
+END(pic_in)
+
+/*
  * Stress: iteration count at 0x500; every round patches an immediate
  * inside its own block (vCPUs sharing the code patch it concurrently).
  * Five userspace IO instructions per round, whatever the patches.

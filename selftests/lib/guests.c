@@ -87,6 +87,12 @@ const struct guest_case guest_cases[] = {
 	{ .name = "single", G(single), .stat = "singles",
 	  T(1, 2, "trace_jumps") },
 	/*
+	 * Lone OUT and IN of the in-kernel PIC, 40 rounds: nothing batched,
+	 * both passed by the memo after their first exit (2 x 39)
+	 */
+	{ .name = "pic_in", G(pic_in), .irqchip = 1, .stat = "memo_passed",
+	  T(0, 0, "memo_passed") },
+	/*
 	 * Lines end at PUSH (memory). A trace ends before PUSH, POP: the
 	 * first exit, then one per round at the OUT after them
 	 */

@@ -22,6 +22,7 @@ GUEST_DECL(smclong);
 GUEST_DECL(pgend);
 GUEST_DECL(fault);
 GUEST_DECL(single);
+GUEST_DECL(pic_in);
 GUEST_DECL(costly);
 GUEST_DECL(rettail);
 GUEST_DECL(jmpout);
