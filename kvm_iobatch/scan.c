@@ -909,15 +909,25 @@ static void dec_jump_op(const struct iob_dec *d, struct iob_insn *out)
 	/* CALL and RET write and read the stack: the emulator's */
 }
 
-/* Decode and classify; returns DEC_OK, DEC_BAD or DEC_TRUNC. */
-static int iob_decode_st(const u8 *buf, unsigned int avail,
-			 enum iob_mode mode, struct iob_insn *out)
+/* Decode the length of one instruction into @d: DEC_OK, DEC_BAD, DEC_TRUNC. */
+static int dec_one(struct iob_dec *d, const u8 *buf, unsigned int avail,
+		   enum iob_mode mode)
 {
-	struct iob_dec d = {
+	*d = (struct iob_dec){
 		.buf = buf,
 		.avail = avail,
 		.mode = mode,
 	};
+	if (mode > IOB_MODE_64)
+		return DEC_BAD;
+	return dec_insn(d);
+}
+
+/* Decode and classify; returns DEC_OK, DEC_BAD or DEC_TRUNC. */
+static int iob_decode_st(const u8 *buf, unsigned int avail,
+			 enum iob_mode mode, struct iob_insn *out)
+{
+	struct iob_dec d;
 	unsigned int op;
 	int st;
 
@@ -945,10 +955,7 @@ static int iob_decode_st(const u8 *buf, unsigned int avail,
 	out->sreg_load = 0;
 	out->rel = 0;
 
-	if (d.mode > IOB_MODE_64)
-		return DEC_BAD;
-
-	st = dec_insn(&d);
+	st = dec_one(&d, buf, avail, mode);
 	if (st != DEC_OK)
 		return st;
 
@@ -1100,6 +1107,28 @@ int iob_scan_block(const u8 *buf, unsigned int len, enum iob_mode mode,
 #define TS_VIA_RET	0x40	/* ... but only through a RET */
 #define TS_CALL		0x80	/* decoded (TS_RUN): a CALL */
 
+/*
+ * What the walk needs of an instruction: its kind, length and jump. The
+ * operand fields that iob_decode_st() fills in as well are a quarter of
+ * its cost, and no trace scan looks at them.
+ */
+static void trace_decode(const u8 *buf, unsigned int avail,
+			 enum iob_mode mode, struct iob_insn *in)
+{
+	struct iob_dec d;
+
+	in->len = 0;
+	in->kind = IOB_INSN_BAD;
+	in->jump = IOB_JUMP_NONE;
+	in->rel = 0;
+	if (dec_one(&d, buf, avail, mode) != DEC_OK)
+		return;
+	in->len = d.pos;
+	in->kind = dec_kind(&d);
+	if (in->kind == IOB_INSN_JUMP)
+		dec_jump(&d, in);
+}
+
 static void trace_push(struct iob_trace_work *w, unsigned int *sp,
 		       unsigned int off, unsigned int len)
 {
@@ -1115,29 +1144,33 @@ static void trace_push(struct iob_trace_work *w, unsigned int *sp,
  * start, and queue the instructions after them. A wrong guess costs
  * nothing: the trace runs only bytes it hashed, wherever the RET goes.
  * Where the walk decoded an instruction already (TS_RUN), its length and
- * TS_CALL are enough: a decode costs about 230 instructions.
+ * TS_CALL are enough: a decode costs 120 to 230 instructions. Elsewhere
+ * the length is, and only E8 needs classifying: a CALL is E8 in the
+ * one-byte map (dec_jump()). No instruction that starts after the
+ * window's last E8 byte is a CALL: the sweep ends there.
  */
 static void trace_sweep_calls(const u8 *buf, unsigned int len,
 			      enum iob_mode mode, struct iob_trace_work *w,
 			      unsigned int *sp)
 {
-	unsigned int off = 0;
-	struct iob_insn in;
+	unsigned int off = 0, end = len;
+	struct iob_dec d;
 
-	while (off < len) {
+	while (end > 0 && buf[end - 1] != 0xe8)
+		end--;
+	while (off < end) {
 		int call;
 
 		if (w->state[off] & TS_RUN) {
 			call = !!(w->state[off] & TS_CALL);
 			off += w->len[off];
-		} else if (iob_decode_st(buf + off, len - off, mode, &in) !=
-			   DEC_OK) {
+		} else if (dec_one(&d, buf + off, len - off, mode) != DEC_OK) {
 			off++;
 			continue;
 		} else {
-			call = in.kind == IOB_INSN_JUMP &&
-			       in.jump == IOB_JUMP_CALL;
-			off += in.len;
+			call = d.map == MAP_1 && d.op == 0xe8 &&
+			       dec_kind(&d) == IOB_INSN_JUMP;
+			off += d.pos;
 		}
 		if (call && off < len) {
 			w->state[off] |= TS_RETSITE;
@@ -1149,7 +1182,8 @@ static void trace_sweep_calls(const u8 *buf, unsigned int len,
 /*
  * Decode the instructions reachable from @start; TS_RUN those a trace may.
  * A RET found makes the walk sweep the window for CALLs once, when all
- * else is decoded (so that the sweep decodes least).
+ * else is decoded (so that the sweep decodes least). Return: -1 when
+ * @start is no IO instruction, else 1 when a RET was found, 0 when not.
  */
 static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 		      enum iob_mode mode, struct iob_trace_work *w)
@@ -1174,8 +1208,8 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 
 		w->succ[off][0] = IOB_TRACE_NONE;
 		w->succ[off][1] = IOB_TRACE_NONE;
-		if (iob_decode_st(buf + off, len - off, mode, &in) != DEC_OK ||
-		    in.kind < IOB_INSN_PLAIN)
+		trace_decode(buf + off, len - off, mode, &in);
+		if (in.kind < IOB_INSN_PLAIN)
 			continue;
 		if (off == start && in.kind != IOB_INSN_IO)
 			return -1;
@@ -1219,7 +1253,7 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 		}
 		trace_push(w, &sp, next, len);
 	}
-	return 0;
+	return ret;
 }
 
 /*
@@ -1230,37 +1264,41 @@ static int trace_walk(const u8 *buf, unsigned int len, unsigned int start,
 static void trace_dist(struct iob_trace_work *w, unsigned int len,
 		       u8 *dist, int via_ret)
 {
+	/* Locals: stores through @dist (u8) may alias all of @w otherwise */
+	const unsigned int n = w->n_run;
+	const u16 *order = w->order;
+	const u8 *state = w->state;
 	unsigned int i, off, pass, changed = 1, ret_dist = 255;
 
 	/* Successors that did not decode stay at 255 */
 	__builtin_memset(dist, 255, len);
-	for (i = 0; i < w->n_run; i++) {
-		off = w->order[i];
-		if (w->state[off] & TS_IO)
+	for (i = 0; i < n; i++) {
+		off = order[i];
+		if (state[off] & TS_IO)
 			dist[off] = 0;
 	}
 	/* Over the decoded instructions only, latest found first */
-	for (pass = 0; changed && pass <= w->n_run; pass++) {
+	for (pass = 0; changed && pass <= n; pass++) {
 		changed = 0;
-		for (i = 0; via_ret && i < w->n_run; i++) {
-			off = w->order[i];
-			if (w->state[off] & TS_RETSITE && dist[off] < ret_dist)
+		for (i = 0; via_ret && i < n; i++) {
+			off = order[i];
+			if (state[off] & TS_RETSITE && dist[off] < ret_dist)
 				ret_dist = dist[off];
 		}
-		for (i = w->n_run; i-- > 0;) {
+		for (i = n; i-- > 0;) {
 			u16 s0, s1;
 			unsigned int d = 255;
 
-			off = w->order[i];
-			s0 = w->succ[off][0];
-			s1 = w->succ[off][1];
+			off = order[i];
 			if (!dist[off])
 				continue;
+			s0 = w->succ[off][0];
+			s1 = w->succ[off][1];
 			if (s0 != IOB_TRACE_NONE && dist[s0] < d)
 				d = dist[s0];
 			if (s1 != IOB_TRACE_NONE && dist[s1] < d)
 				d = dist[s1];
-			if (w->state[off] & TS_RET && ret_dist < d)
+			if (state[off] & TS_RET && ret_dist < d)
 				d = ret_dist;
 			if (d + 1 < dist[off]) {
 				dist[off] = d + 1;
@@ -1276,20 +1314,23 @@ static void trace_dist(struct iob_trace_work *w, unsigned int len,
  * the next IO than a trace may run per exit is not worth emulating: the
  * guest runs it natively, for free. TS_VIA_RET: reached only through a
  * RET, which mostly returns out of the window (the executor's cost rule).
+ * Without a RET (@ret: trace_walk() found none) the RET's ways back count
+ * for nothing: the distances are those without them, computed once.
  */
-static void trace_reach(unsigned int len, unsigned int limit,
+static void trace_reach(unsigned int len, unsigned int limit, int ret,
 			struct iob_trace_work *w)
 {
 	unsigned int i, off;
 
-	trace_dist(w, len, w->dist, 1);
-	trace_dist(w, len, w->dist_noret, 0);
+	trace_dist(w, len, w->dist, ret);
+	if (ret)
+		trace_dist(w, len, w->dist_noret, 0);
 	for (i = 0; i < w->n_run; i++) {
 		off = w->order[i];
 		if (w->dist[off] > limit)
 			continue;
 		w->state[off] |= TS_REACH;
-		if (w->dist_noret[off] > limit)
+		if (ret && w->dist_noret[off] > limit)
 			w->state[off] |= TS_VIA_RET;
 	}
 }
@@ -1317,6 +1358,7 @@ int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
 	unsigned int i, off, lo = IOB_TRACE_MAX, hi = 0;
 	const u8 run = TS_RUN | TS_REACH;
 	u16 s0, s1;
+	int ret;
 
 	if (len > IOB_TRACE_MAX)
 		len = IOB_TRACE_MAX;
@@ -1329,9 +1371,10 @@ int iob_scan_trace(const u8 *buf, unsigned int len, unsigned int start,
 	if (start >= len)
 		return -1;
 	__builtin_memset(w->state, 0, len);
-	if (trace_walk(buf, len, start, mode, w))
+	ret = trace_walk(buf, len, start, mode, w);
+	if (ret < 0)
 		return -1;
-	trace_reach(len, max_insns ? max_insns : 1, w);
+	trace_reach(len, max_insns ? max_insns : 1, ret, w);
 
 	/* Every TS_RUN offset is in w->order, once */
 	for (i = 0; i < w->n_run; i++) {
